@@ -1,5 +1,81 @@
-//! tweetstream: consume the X (Twitter) streaming APIs.
+//! # tweetstream
+//!
+//! Consume the X (Twitter) streaming APIs from Rust: v2 `sample`/`filter` (and the partitioned
+//! firehose/sample10) with rules, and v1.1 `statuses/filter`/`statuses/sample` with OAuth 1.0a.
+//! Reconnection follows X's back-off guidelines, a stall watchdog is on by default, every message
+//! is typed and its raw bytes kept, and you consume either with tweepy-style handler callbacks
+//! or as a `futures::Stream` of events.
+//!
+//! ## A `futures::Stream` of events
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use tweetstream::{AsyncStreamingClient, Event, StreamParams, StreamRule};
+//!
+//! # async fn demo() -> Result<(), tweetstream::Error> {
+//! let client = AsyncStreamingClient::builder("bearer token").build()?;
+//! client.add_rules([StreamRule::tagged("rust lang:en", "rust")], false).await?;
+//! let mut stream = client.filter(StreamParams::new().tweet_fields(["created_at"]))?;
+//! while let Some(item) = stream.next().await {
+//!     if let Ok(Event::Message(response)) = item {
+//!         println!("{:?}", response.data.map(|t| t.text));
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## A handler, the tweepy way
+//!
+//! ```no_run
+//! use tweetstream::{AsyncStreamingClient, ConnectionHandler, StreamParams, StreamingHandler};
+//! use tweetstream::models::v2::Tweet;
+//!
+//! struct IdPrinter;
+//! impl ConnectionHandler for IdPrinter {}
+//! impl StreamingHandler for IdPrinter {
+//!     fn on_tweet(&mut self, tweet: &Tweet) {
+//!         println!("{}", tweet.id);
+//!     }
+//! }
+//!
+//! # async fn demo() -> Result<(), tweetstream::Error> {
+//! AsyncStreamingClient::new("bearer token")?
+//!     .sample(StreamParams::new())?
+//!     .run(IdPrinter)
+//!     .await
+//! # }
+//! ```
+//!
+//! The blocking clients are in [`blocking`]. Point `api_base` at the local emulator
+//! (crate `tweetstream-emulator`) to test offline.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
+pub mod blocking;
+mod client;
+mod connector;
+mod error;
+pub mod framer;
+mod handler;
+pub mod models;
 pub mod oauth;
+mod params;
+pub mod policy;
 pub mod rules;
+mod stats;
+mod stream;
+
+pub use client::{
+    AsyncStreamingClient, ClientBuilder, RuleSelector, DEFAULT_API_BASE, DEFAULT_MAX_RULE_LENGTH,
+    DEFAULT_V2_STALL_TIMEOUT,
+};
+pub use connector::{PolicyFactory, Secret, DEFAULT_USER_AGENT};
+pub use error::{ConnectionError, ConnectionErrorKind, Error, HttpError, RateLimit};
+pub use handler::{ConnectionHandler, StreamingHandler};
+pub use models::v2::{StreamResponse, StreamRule};
+pub use params::{
+    StreamParams, EXPANSIONS, MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, TWEET_FIELDS, USER_FIELDS,
+};
+pub use policy::ReconnectReason;
+pub use stats::Stats;
+pub use stream::{Event, EventStream};

@@ -75,3 +75,9 @@ pub fn validate(value: &str, max_len: usize) -> Result<(), RuleError> {
     }
     Rule::parse(value).map(|_| ())
 }
+
+/// The check the client runs before sending a rule: the length limit and the syntax. Operators
+/// that tweetstream's evaluator cannot run (but X accepts) are not an error here.
+pub fn check_before_sending(value: &str, max_len: usize) -> Result<(), RuleError> {
+    validate(value, max_len)
+}

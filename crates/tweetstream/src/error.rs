@@ -1,0 +1,259 @@
+//! The one error type of tweetstream.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::models::v2::Problem;
+use crate::rules::RuleError;
+
+/// Rate-limit information X sends on every connect and REST response
+/// (`x-rate-limit-limit`, `x-rate-limit-remaining`, `x-rate-limit-reset`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub limit: Option<u64>,
+    /// Requests left in the current window.
+    pub remaining: Option<u64>,
+    /// When the window restarts, in seconds since the Unix epoch.
+    pub reset: Option<u64>,
+}
+
+impl RateLimit {
+    /// Read the three headers; `None` when none of them is present.
+    pub fn from_headers(headers: &http::HeaderMap) -> Option<RateLimit> {
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let rl = RateLimit {
+            limit: get("x-rate-limit-limit"),
+            remaining: get("x-rate-limit-remaining"),
+            reset: get("x-rate-limit-reset"),
+        };
+        (rl != RateLimit::default()).then_some(rl)
+    }
+}
+
+/// An HTTP response with a status other than 200 (or 2xx for REST calls).
+#[derive(Debug, Clone)]
+pub struct HttpError {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The response body as text (lossy UTF-8, at most 64 KiB).
+    pub body: String,
+    /// X's problem objects parsed from the body (RFC 7807 `type`/`title`/`detail`…), when it was JSON.
+    pub problems: Vec<Problem>,
+    /// Rate-limit headers of the response.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl HttpError {
+    /// The most useful one-line explanation: the first problem's detail or title, else the body.
+    pub fn summary(&self) -> String {
+        if let Some(p) = self.problems.first() {
+            let mut s = p.title.clone().unwrap_or_default();
+            if let Some(d) = &p.detail {
+                if !s.is_empty() {
+                    s.push_str(": ");
+                }
+                s.push_str(d);
+            }
+            if !s.is_empty() {
+                return s;
+            }
+        }
+        let body = self.body.trim();
+        let mut end = body.len().min(200);
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        body[..end].to_string()
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = http::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        write!(f, "HTTP {} {}", self.status, reason)?;
+        let summary = self.summary();
+        if !summary.is_empty() {
+            write!(f, ": {summary}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What kind of network failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionErrorKind {
+    /// Could not connect (DNS, refused, TLS, proxy).
+    Connect,
+    /// The connection timed out.
+    Timeout,
+    /// The connection broke while the body was being read (reset, truncated chunk, bad gzip).
+    Body,
+    /// Anything else the HTTP stack reported.
+    Other,
+}
+
+/// A network-level failure. Carries no URL, so no credential can leak through it.
+#[derive(Debug, Clone)]
+pub struct ConnectionError {
+    /// The class of failure.
+    pub kind: ConnectionErrorKind,
+    /// A description of the failure (without URLs).
+    pub message: String,
+}
+
+impl fmt::Display for ConnectionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            ConnectionErrorKind::Connect => "connect",
+            ConnectionErrorKind::Timeout => "timeout",
+            ConnectionErrorKind::Body => "connection lost",
+            ConnectionErrorKind::Other => "network",
+        };
+        write!(f, "{kind}: {}", self.message)
+    }
+}
+
+impl ConnectionError {
+    pub(crate) fn from_reqwest(err: reqwest::Error, reading_body: bool) -> ConnectionError {
+        let err = err.without_url();
+        let kind = if reading_body || err.is_body() || err.is_decode() {
+            ConnectionErrorKind::Body
+        } else if err.is_timeout() {
+            ConnectionErrorKind::Timeout
+        } else if err.is_connect() {
+            ConnectionErrorKind::Connect
+        } else {
+            ConnectionErrorKind::Other
+        };
+        // Walk the source chain so the message says *why* (e.g. "connection refused").
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            source = s.source();
+        }
+        ConnectionError { kind, message }
+    }
+}
+
+/// Every error tweetstream reports.
+///
+/// Errors met while streaming are yielded as `Err` items of the event stream (and passed to the
+/// matching handler callback). The stream goes on after them (reconnecting as the policy says),
+/// except after the last one: a fatal status, [`Error::GaveUp`] or [`Error::ServerDisconnect`]
+/// is followed by the end of the stream.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter was rejected before any request was made.
+    #[error("invalid parameter `{name}`: {message}")]
+    InvalidParameter {
+        /// The parameter's name (as the API spells it).
+        name: String,
+        /// What is wrong and what the limit is.
+        message: String,
+    },
+    /// A rule value failed offline validation before any request was made.
+    #[error("invalid rule {value:?}: {source}")]
+    InvalidRule {
+        /// The rule value.
+        value: String,
+        /// Why it is invalid.
+        source: RuleError,
+    },
+    /// `filter`/`sample` was called while this client is already streaming.
+    #[error("already connected: this client is already streaming (call disconnect() first)")]
+    AlreadyRunning,
+    /// The client could not be built (bad base URL, bad proxy URL, TLS setup).
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// A non-200 response. While streaming, fatal statuses end the stream; others are retried.
+    #[error("{0}")]
+    Http(Box<HttpError>),
+    /// A network failure (connect, timeout, connection lost while reading).
+    #[error("connection error ({0})")]
+    Connection(ConnectionError),
+    /// No byte, not even a keep-alive, arrived within the stall timeout.
+    #[error("stall: no data for {0:?}; dropping the connection")]
+    Stall(Duration),
+    /// A message could not be decoded (bad JSON, invalid UTF-8, unexpected shape). The stream goes on.
+    #[error("cannot decode message: {message} (starts with {preview:?})")]
+    Decode {
+        /// What the decoder said.
+        message: String,
+        /// The first bytes of the message (lossy UTF-8, at most 120 bytes).
+        preview: String,
+    },
+    /// A message was larger than the configured maximum; it was skipped. The stream goes on.
+    #[error("message too large: {size} bytes or more, the limit is {limit} bytes (skipped)")]
+    MessageTooLarge {
+        /// Bytes seen so far (at least).
+        size: usize,
+        /// The configured maximum.
+        limit: usize,
+    },
+    /// The server said in-band that it is disconnecting this stream for good
+    /// (a v1.1 `disconnect` message whose code means "do not reconnect").
+    #[error("disconnected by the server: {0}")]
+    ServerDisconnect(String),
+    /// The reconnect policy gave up (`max_retries` exhausted).
+    #[error("gave up after {attempts} failed attempt(s); last error: {last}")]
+    GaveUp {
+        /// Failed attempts since the last good connection.
+        attempts: u32,
+        /// The last failure.
+        last: Box<Error>,
+    },
+    /// A REST call (rules) was rate limited and could not wait (no `x-rate-limit-reset` header).
+    #[error(
+        "rate limited (HTTP 429) and the response has no x-rate-limit-reset header to wait for"
+    )]
+    RateLimitedNoReset,
+    /// A callback of the handler panicked; the stream was stopped.
+    #[error("handler panicked: {0}")]
+    HandlerPanic(String),
+}
+
+impl Error {
+    /// The HTTP status, for [`Error::Http`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Http(h) => Some(h.status),
+            Error::GaveUp { last, .. } => last.status(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(name: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::InvalidParameter {
+            name: name.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn decode(message: impl fmt::Display, raw: &[u8]) -> Error {
+        Error::Decode {
+            message: message.to_string(),
+            preview: preview(raw),
+        }
+    }
+}
+
+/// At most 120 bytes of `raw`, lossy UTF-8.
+pub(crate) fn preview(raw: &[u8]) -> String {
+    let end = raw.len().min(120);
+    String::from_utf8_lossy(&raw[..end]).into_owned()
+}

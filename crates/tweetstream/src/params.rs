@@ -1,0 +1,443 @@
+//! Parameters of the v2 streams, validated before any request against the names X accepts.
+
+use crate::Error;
+
+/// Accepted `tweet.fields` (X API v2 OpenAPI 2.159).
+pub const TWEET_FIELDS: &[&str] = &[
+    "article",
+    "attachments",
+    "author_id",
+    "card_uri",
+    "community_id",
+    "context_annotations",
+    "conversation_id",
+    "created_at",
+    "display_text_range",
+    "edit_controls",
+    "edit_history_tweet_ids",
+    "entities",
+    "geo",
+    "id",
+    "in_reply_to_user_id",
+    "lang",
+    "media_metadata",
+    "non_public_metrics",
+    "note_tweet",
+    "organic_metrics",
+    "possibly_sensitive",
+    "promoted_metrics",
+    "public_metrics",
+    "referenced_tweets",
+    "reply_settings",
+    "scopes",
+    "source",
+    "suggested_source_links",
+    "suggested_source_links_with_counts",
+    "text",
+    "withheld",
+];
+
+/// Accepted `expansions`.
+pub const EXPANSIONS: &[&str] = &[
+    "article.cover_media",
+    "article.media_entities",
+    "attachments.media_keys",
+    "attachments.media_source_tweet",
+    "attachments.poll_ids",
+    "author_id",
+    "edit_history_tweet_ids",
+    "entities.mentions.username",
+    "geo.place_id",
+    "in_reply_to_user_id",
+    "entities.note.mentions.username",
+    "referenced_tweets.id",
+    "referenced_tweets.id.attachments.media_keys",
+    "referenced_tweets.id.author_id",
+];
+
+/// Accepted `media.fields`.
+pub const MEDIA_FIELDS: &[&str] = &[
+    "alt_text",
+    "duration_ms",
+    "height",
+    "media_key",
+    "non_public_metrics",
+    "organic_metrics",
+    "preview_image_url",
+    "promoted_metrics",
+    "public_metrics",
+    "type",
+    "url",
+    "variants",
+    "width",
+];
+
+/// Accepted `poll.fields`.
+pub const POLL_FIELDS: &[&str] = &[
+    "duration_minutes",
+    "end_datetime",
+    "id",
+    "options",
+    "voting_status",
+];
+
+/// Accepted `user.fields`.
+pub const USER_FIELDS: &[&str] = &[
+    "affiliation",
+    "confirmed_email",
+    "connection_status",
+    "created_at",
+    "description",
+    "entities",
+    "id",
+    "is_identity_verified",
+    "location",
+    "most_recent_tweet_id",
+    "name",
+    "parody",
+    "pinned_tweet_id",
+    "profile_banner_url",
+    "profile_image_url",
+    "protected",
+    "public_metrics",
+    "receives_your_dm",
+    "subscription",
+    "subscription_type",
+    "url",
+    "username",
+    "verified",
+    "verified_followers_count",
+    "verified_type",
+    "withheld",
+];
+
+/// Accepted `place.fields`.
+pub const PLACE_FIELDS: &[&str] = &[
+    "contained_within",
+    "country",
+    "country_code",
+    "full_name",
+    "geo",
+    "id",
+    "name",
+    "place_type",
+];
+
+/// Parameters of `sample` and `filter` (tweepy's keyword arguments).
+///
+/// ```
+/// use tweetstream::StreamParams;
+///
+/// let params = StreamParams::new()
+///     .tweet_fields(["created_at", "author_id"])
+///     .expansions(["author_id"])
+///     .user_fields(["username", "verified"]);
+/// assert!(params.validate().is_ok());
+/// let bad = StreamParams::new().tweet_fields(["created"]);
+/// let err = bad.validate().unwrap_err().to_string();
+/// assert!(err.contains("tweet.fields") && err.contains("created") && err.contains("created_at"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamParams {
+    /// Minutes of recent tweets to replay first (0–5).
+    pub backfill_minutes: Option<u32>,
+    /// `expansions`.
+    pub expansions: Vec<String>,
+    /// `media.fields`.
+    pub media_fields: Vec<String>,
+    /// `place.fields`.
+    pub place_fields: Vec<String>,
+    /// `poll.fields`.
+    pub poll_fields: Vec<String>,
+    /// `tweet.fields`.
+    pub tweet_fields: Vec<String>,
+    /// `user.fields`.
+    pub user_fields: Vec<String>,
+    /// `partition` for partitioned streams (firehose 1–20, sample10 1–2).
+    pub partition: Option<u32>,
+    /// Extra query parameters sent as they are (not validated).
+    pub extra: Vec<(String, String)>,
+}
+
+fn strings<I, S>(v: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    v.into_iter().map(|s| s.as_ref().to_string()).collect()
+}
+
+impl StreamParams {
+    /// No parameters: X's default fields (`id`, `text`, `edit_history_tweet_ids`).
+    pub fn new() -> StreamParams {
+        StreamParams::default()
+    }
+
+    /// Set `backfill_minutes` (0–5).
+    pub fn backfill_minutes(mut self, minutes: u32) -> Self {
+        self.backfill_minutes = Some(minutes);
+        self
+    }
+
+    /// Set `expansions`.
+    pub fn expansions<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, v: I) -> Self {
+        self.expansions = strings(v);
+        self
+    }
+
+    /// Set `media.fields`.
+    pub fn media_fields<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, v: I) -> Self {
+        self.media_fields = strings(v);
+        self
+    }
+
+    /// Set `place.fields`.
+    pub fn place_fields<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, v: I) -> Self {
+        self.place_fields = strings(v);
+        self
+    }
+
+    /// Set `poll.fields`.
+    pub fn poll_fields<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, v: I) -> Self {
+        self.poll_fields = strings(v);
+        self
+    }
+
+    /// Set `tweet.fields`.
+    pub fn tweet_fields<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, v: I) -> Self {
+        self.tweet_fields = strings(v);
+        self
+    }
+
+    /// Set `user.fields`.
+    pub fn user_fields<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, v: I) -> Self {
+        self.user_fields = strings(v);
+        self
+    }
+
+    /// Set `partition` (partitioned streams only).
+    pub fn partition(mut self, partition: u32) -> Self {
+        self.partition = Some(partition);
+        self
+    }
+
+    /// Every field and expansion X offers that a stream can fill (useful for archiving).
+    pub fn all_fields() -> StreamParams {
+        StreamParams::new()
+            .tweet_fields(TWEET_FIELDS.iter().filter(|f| {
+                !matches!(
+                    **f,
+                    "non_public_metrics" | "organic_metrics" | "promoted_metrics"
+                )
+            }))
+            .expansions(EXPANSIONS)
+            .media_fields(MEDIA_FIELDS.iter().filter(|f| {
+                !matches!(
+                    **f,
+                    "non_public_metrics" | "organic_metrics" | "promoted_metrics"
+                )
+            }))
+            .place_fields(PLACE_FIELDS)
+            .poll_fields(POLL_FIELDS)
+            .user_fields(
+                USER_FIELDS
+                    .iter()
+                    .filter(|f| !matches!(**f, "confirmed_email")),
+            )
+    }
+
+    /// Check every value against the names X accepts and the numeric ranges.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Some(m) = self.backfill_minutes {
+            if m > 5 {
+                return Err(Error::invalid(
+                    "backfill_minutes",
+                    format!("{m} is out of range: it must be between 0 and 5"),
+                ));
+            }
+        }
+        check_list("expansions", &self.expansions, EXPANSIONS)?;
+        check_list("media.fields", &self.media_fields, MEDIA_FIELDS)?;
+        check_list("place.fields", &self.place_fields, PLACE_FIELDS)?;
+        check_list("poll.fields", &self.poll_fields, POLL_FIELDS)?;
+        check_list("tweet.fields", &self.tweet_fields, TWEET_FIELDS)?;
+        check_list("user.fields", &self.user_fields, USER_FIELDS)?;
+        Ok(())
+    }
+
+    /// Check `partition` for a partitioned stream with `max` partitions.
+    pub(crate) fn validate_partition(&self, max: u32, required: bool) -> Result<(), Error> {
+        match self.partition {
+            None if required => Err(Error::invalid(
+                "partition",
+                format!("this stream requires a partition between 1 and {max}"),
+            )),
+            Some(p) if p == 0 || p > max => Err(Error::invalid(
+                "partition",
+                format!("{p} is out of range: it must be between 1 and {max}"),
+            )),
+            Some(_) if !required => Err(Error::invalid(
+                "partition",
+                "this stream is not partitioned; remove the partition parameter",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The query pairs, in a fixed order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let mut q = Vec::new();
+        if let Some(m) = self.backfill_minutes {
+            q.push(("backfill_minutes".to_string(), m.to_string()));
+        }
+        for (name, list) in [
+            ("expansions", &self.expansions),
+            ("media.fields", &self.media_fields),
+            ("place.fields", &self.place_fields),
+            ("poll.fields", &self.poll_fields),
+            ("tweet.fields", &self.tweet_fields),
+            ("user.fields", &self.user_fields),
+        ] {
+            if !list.is_empty() {
+                q.push((name.to_string(), list.join(",")));
+            }
+        }
+        if let Some(p) = self.partition {
+            q.push(("partition".to_string(), p.to_string()));
+        }
+        q.extend(self.extra.iter().cloned());
+        q
+    }
+}
+
+fn check_list(name: &str, values: &[String], accepted: &[&str]) -> Result<(), Error> {
+    let bad: Vec<&str> = values
+        .iter()
+        .map(String::as_str)
+        .filter(|v| !accepted.contains(v))
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let hint = bad
+        .iter()
+        .filter_map(|b| closest(b, accepted).map(|c| format!("`{b}` (did you mean `{c}`?)")))
+        .collect::<Vec<_>>();
+    let shown = if hint.is_empty() {
+        bad.iter()
+            .map(|b| format!("`{b}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        hint.join(", ")
+    };
+    Err(Error::invalid(
+        name,
+        format!(
+            "unknown value {shown}; accepted values are: {}",
+            accepted.join(", ")
+        ),
+    ))
+}
+
+/// The accepted name with the smallest edit distance, if it is close.
+fn closest<'a>(bad: &str, accepted: &[&'a str]) -> Option<&'a str> {
+    accepted
+        .iter()
+        .map(|a| (levenshtein(bad, a), *a))
+        .filter(|(d, a)| *d <= 3.max(a.len() / 3))
+        .min()
+        .map(|(_, a)| a)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backfill_boundaries() {
+        assert!(StreamParams::new().backfill_minutes(0).validate().is_ok());
+        assert!(StreamParams::new().backfill_minutes(5).validate().is_ok());
+        let e = StreamParams::new()
+            .backfill_minutes(6)
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("backfill_minutes") && e.to_string().contains("0 and 5"));
+    }
+
+    #[test]
+    fn every_list_is_checked() {
+        for p in [
+            StreamParams::new().expansions(["author"]),
+            StreamParams::new().media_fields(["x"]),
+            StreamParams::new().place_fields(["x"]),
+            StreamParams::new().poll_fields(["x"]),
+            StreamParams::new().tweet_fields(["x"]),
+            StreamParams::new().user_fields(["x"]),
+        ] {
+            assert!(matches!(p.validate(), Err(Error::InvalidParameter { .. })));
+        }
+        assert!(StreamParams::all_fields().validate().is_ok());
+    }
+
+    #[test]
+    fn typo_suggests() {
+        let e = StreamParams::new()
+            .expansions(["author"])
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `author_id`"), "{e}");
+    }
+
+    #[test]
+    fn partitions() {
+        assert!(StreamParams::new()
+            .partition(20)
+            .validate_partition(20, true)
+            .is_ok());
+        assert!(StreamParams::new()
+            .partition(21)
+            .validate_partition(20, true)
+            .is_err());
+        assert!(StreamParams::new()
+            .partition(0)
+            .validate_partition(20, true)
+            .is_err());
+        assert!(StreamParams::new().validate_partition(2, true).is_err());
+        assert!(StreamParams::new()
+            .partition(1)
+            .validate_partition(2, false)
+            .is_err());
+    }
+
+    #[test]
+    fn query() {
+        let q = StreamParams::new()
+            .backfill_minutes(2)
+            .tweet_fields(["a", "b"])
+            .query_pairs();
+        assert_eq!(
+            q,
+            vec![
+                ("backfill_minutes".into(), "2".into()),
+                ("tweet.fields".into(), "a,b".into())
+            ]
+        );
+    }
+}

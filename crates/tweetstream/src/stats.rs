@@ -1,0 +1,83 @@
+//! Counters, readable while a stream runs.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+
+/// Live counters of a client's streams (shared by every run of the client).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub connects: AtomicU64,
+    pub messages: AtomicU64,
+    pub bytes: AtomicU64,
+    pub keep_alives: AtomicU64,
+    pub decode_errors: AtomicU64,
+    pub closed_by_server: AtomicU64,
+    pub network_errors: AtomicU64,
+    pub stalls: AtomicU64,
+    pub http_errors: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub server_disconnects: AtomicU64,
+    pub reconnects: AtomicU64,
+    pub last_error: Mutex<Option<String>>,
+}
+
+impl Counters {
+    pub(crate) fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Relaxed);
+    }
+
+    pub(crate) fn set_last_error(&self, e: &crate::Error) {
+        if let Ok(mut g) = self.last_error.lock() {
+            *g = Some(e.to_string());
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Stats {
+        Stats {
+            connects: self.connects.load(Relaxed),
+            messages: self.messages.load(Relaxed),
+            bytes: self.bytes.load(Relaxed),
+            keep_alives: self.keep_alives.load(Relaxed),
+            decode_errors: self.decode_errors.load(Relaxed),
+            closed_by_server: self.closed_by_server.load(Relaxed),
+            network_errors: self.network_errors.load(Relaxed),
+            stalls: self.stalls.load(Relaxed),
+            http_errors: self.http_errors.load(Relaxed),
+            rate_limited: self.rate_limited.load(Relaxed),
+            server_disconnects: self.server_disconnects.load(Relaxed),
+            reconnects: self.reconnects.load(Relaxed),
+            last_error: self.last_error.lock().ok().and_then(|g| g.clone()),
+        }
+    }
+}
+
+/// A snapshot of a client's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Successful connections (200 responses).
+    pub connects: u64,
+    /// Messages received (not keep-alives), including ones that failed to decode.
+    pub messages: u64,
+    /// Body bytes received (after decompression).
+    pub bytes: u64,
+    /// Keep-alives received.
+    pub keep_alives: u64,
+    /// Messages that could not be framed or decoded.
+    pub decode_errors: u64,
+    /// Disconnects: the server closed the stream cleanly.
+    pub closed_by_server: u64,
+    /// Disconnects and failed attempts: network errors.
+    pub network_errors: u64,
+    /// Disconnects: stall timeouts.
+    pub stalls: u64,
+    /// Failed attempts: HTTP error statuses (rate limits excluded).
+    pub http_errors: u64,
+    /// Failed attempts: rate-limit statuses (429, 420).
+    pub rate_limited: u64,
+    /// Disconnects announced in-band by the server.
+    pub server_disconnects: u64,
+    /// Reconnects scheduled.
+    pub reconnects: u64,
+    /// The last error, as text.
+    pub last_error: Option<String>,
+}

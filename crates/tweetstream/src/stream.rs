@@ -1,0 +1,466 @@
+//! The supervisor (connect → read → classify → wait → reconnect) and the event stream it feeds.
+//!
+//! The supervisor is pull-driven: it does work only when the consumer asks for the next event,
+//! so a handler that calls `disconnect()` from inside a callback stops the stream before any
+//! back-off sleep or further read, and a slow consumer slows the reading (no unbounded queue).
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_util::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{ConnectionError, ConnectionErrorKind, HttpError, RateLimit};
+use crate::framer::{Frame, Framer};
+use crate::models::v2::Problem;
+use crate::policy::{Decision, Failure, ReconnectPolicy, ReconnectReason};
+use crate::stats::Counters;
+use crate::Error;
+
+/// One event of a stream. Errors are the `Err` side of the stream's items.
+#[derive(Debug, Clone)]
+pub enum Event<M> {
+    /// Connected: the server answered 200.
+    Connected {
+        /// Rate-limit headers of the connect response.
+        rate_limit: Option<RateLimit>,
+    },
+    /// A keep-alive (blank line) arrived.
+    KeepAlive,
+    /// A message arrived.
+    Message(M),
+    /// The server ended the stream cleanly (a reconnect follows unless the policy says otherwise).
+    Closed,
+    /// A reconnect is scheduled after `delay`.
+    Reconnecting {
+        /// How long the supervisor waits before connecting again.
+        delay: Duration,
+        /// Why.
+        reason: ReconnectReason,
+        /// Failed attempts since the last good connection.
+        failed_attempts: u32,
+    },
+}
+
+/// What a decoded message means for the connection.
+pub(crate) enum Control {
+    /// Ordinary data: proof of a good connection.
+    Data,
+    /// The server is closing this connection; reconnect.
+    Reconnect(String),
+    /// The server is closing this connection for good; stop.
+    Stop(String),
+}
+
+/// One streaming endpoint: how to request it and how to read its messages.
+pub(crate) trait Endpoint: Send + 'static {
+    type Message: Send + 'static;
+    /// A fresh request for each attempt (so OAuth 1.0a gets a fresh nonce and timestamp).
+    fn request(&self, http: &reqwest::Client) -> reqwest::RequestBuilder;
+    fn framer(&self, max_message_size: usize) -> Framer;
+    fn decode(&self, raw: Bytes) -> Result<Self::Message, Error>;
+    fn control(&self, message: &Self::Message) -> Control;
+    fn classify_status(&self, status: u16) -> Failure;
+}
+
+/// Settings the supervisor needs.
+pub(crate) struct RunSettings {
+    pub http: reqwest::Client,
+    pub policy: Box<dyn ReconnectPolicy>,
+    pub stall_timeout: Option<Duration>,
+    pub max_message_size: usize,
+    pub cancel: CancellationToken,
+    pub counters: Arc<Counters>,
+    pub running: Arc<AtomicBool>,
+}
+
+struct Connection {
+    body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    framer: Framer,
+    established: bool,
+}
+
+enum State {
+    /// Wait this long, then connect.
+    Waiting(Duration),
+    Reading(Box<Connection>),
+    Finished,
+}
+
+pub(crate) type Item<M> = Result<Event<M>, Error>;
+
+pub(crate) struct Supervisor<E: Endpoint> {
+    endpoint: E,
+    s: RunSettings,
+    state: State,
+    pending: VecDeque<Item<E::Message>>,
+    exit: Arc<Mutex<Option<Error>>>,
+}
+
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+impl<E: Endpoint> Supervisor<E> {
+    pub(crate) fn new(endpoint: E, s: RunSettings) -> Supervisor<E> {
+        Supervisor {
+            endpoint,
+            s,
+            state: State::Waiting(Duration::ZERO),
+            pending: VecDeque::new(),
+            exit: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    pub(crate) async fn next(&mut self) -> Option<Item<E::Message>> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
+            if self.s.cancel.is_cancelled() {
+                self.finish();
+            }
+            match std::mem::replace(&mut self.state, State::Finished) {
+                State::Finished => {
+                    self.finish();
+                    return None;
+                }
+                State::Waiting(delay) => {
+                    if !delay.is_zero() {
+                        let cancel = self.s.cancel.clone();
+                        tokio::select! {
+                            biased;
+                            _ = cancel.cancelled() => continue,
+                            _ = tokio::time::sleep(delay) => {}
+                        }
+                    }
+                    self.connect().await;
+                }
+                State::Reading(mut conn) => {
+                    if let Some(frame) = conn.framer.next_frame() {
+                        self.on_frame(frame, conn);
+                        continue;
+                    }
+                    let cancel = self.s.cancel.clone();
+                    let read = async {
+                        match self.s.stall_timeout {
+                            Some(d) => tokio::time::timeout(d, conn.body.next())
+                                .await
+                                .map_err(|_| d),
+                            None => Ok(conn.body.next().await),
+                        }
+                    };
+                    let result = tokio::select! {
+                        biased;
+                        _ = cancel.cancelled() => continue,
+                        r = read => r,
+                    };
+                    match result {
+                        Ok(Some(Ok(chunk))) => {
+                            Counters::add(&self.s.counters.bytes, chunk.len() as u64);
+                            conn.framer.push(chunk);
+                            self.state = State::Reading(conn);
+                        }
+                        Ok(Some(Err(e))) => {
+                            let ce = ConnectionError::from_reqwest(e, true);
+                            let reason = ReconnectReason::Network(ce.to_string());
+                            Counters::add(&self.s.counters.network_errors, 1);
+                            self.fail(
+                                Failure::Network,
+                                Error::Connection(ce),
+                                reason,
+                                conn.established,
+                            );
+                        }
+                        Ok(None) => {
+                            Counters::add(&self.s.counters.closed_by_server, 1);
+                            self.pending.push_back(Ok(Event::Closed));
+                            let e = Error::Connection(ConnectionError {
+                                kind: ConnectionErrorKind::Body,
+                                message: "the server closed the stream".into(),
+                            });
+                            self.fail(
+                                Failure::Closed,
+                                e,
+                                ReconnectReason::Closed,
+                                conn.established,
+                            );
+                        }
+                        Err(d) => {
+                            Counters::add(&self.s.counters.stalls, 1);
+                            let reason = ReconnectReason::StallTimeout(d);
+                            self.fail(Failure::Network, Error::Stall(d), reason, conn.established);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stop for good: release the running flag. Dropping the connection closes the socket.
+    fn finish(&mut self) {
+        self.state = State::Finished;
+        self.s.running.store(false, Ordering::Release);
+    }
+
+    fn stop_with(&mut self, e: Error) {
+        self.s.counters.set_last_error(&e);
+        if let Ok(mut g) = self.exit.lock() {
+            *g = Some(e.clone());
+        }
+        self.pending.push_back(Err(e));
+        self.finish();
+    }
+
+    async fn connect(&mut self) {
+        let req = self.endpoint.request(&self.s.http);
+        let cancel = self.s.cancel.clone();
+        let resp = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return,
+            r = req.send() => r,
+        };
+        let resp = match resp {
+            Ok(r) => r,
+            Err(e) => {
+                let ce = ConnectionError::from_reqwest(e, false);
+                let reason = ReconnectReason::Network(ce.to_string());
+                Counters::add(&self.s.counters.network_errors, 1);
+                self.fail(Failure::Network, Error::Connection(ce), reason, false);
+                return;
+            }
+        };
+        let status = resp.status().as_u16();
+        let rate_limit = RateLimit::from_headers(resp.headers());
+        if status == 200 {
+            Counters::add(&self.s.counters.connects, 1);
+            self.s.policy.on_connected();
+            self.pending.push_back(Ok(Event::Connected { rate_limit }));
+            self.state = State::Reading(Box::new(Connection {
+                body: Box::pin(resp.bytes_stream()),
+                framer: self.endpoint.framer(self.s.max_message_size),
+                established: false,
+            }));
+            return;
+        }
+        // Read (a bounded part of) the error body, but never wait on it forever.
+        let body = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return,
+            b = read_limited(resp, ERROR_BODY_LIMIT) => b,
+        };
+        let err = http_error(status, &body, rate_limit);
+        let failure = self.endpoint.classify_status(status);
+        let reason = match failure {
+            Failure::RateLimited(s) => {
+                Counters::add(&self.s.counters.rate_limited, 1);
+                ReconnectReason::RateLimited(s)
+            }
+            _ => {
+                Counters::add(&self.s.counters.http_errors, 1);
+                ReconnectReason::Http(status)
+            }
+        };
+        self.fail(failure, Error::Http(Box::new(err)), reason, false);
+    }
+
+    fn fail(&mut self, failure: Failure, error: Error, reason: ReconnectReason, established: bool) {
+        let decision = self.s.policy.on_failure_after(&failure, established);
+        match decision {
+            Decision::Retry(delay) => {
+                self.s.counters.set_last_error(&error);
+                if failure != Failure::Closed {
+                    self.pending.push_back(Err(error));
+                }
+                Counters::add(&self.s.counters.reconnects, 1);
+                self.pending.push_back(Ok(Event::Reconnecting {
+                    delay,
+                    reason,
+                    failed_attempts: self.s.policy.failed_attempts(),
+                }));
+                self.state = State::Waiting(delay);
+            }
+            Decision::GiveUp => {
+                let attempts = self.s.policy.failed_attempts();
+                self.stop_with(Error::GaveUp {
+                    attempts,
+                    last: Box::new(error),
+                });
+            }
+            Decision::Stop => self.stop_with(error),
+        }
+    }
+
+    fn on_frame(
+        &mut self,
+        frame: Result<Frame, crate::framer::FrameError>,
+        mut conn: Box<Connection>,
+    ) {
+        match frame {
+            Ok(Frame::KeepAlive) => {
+                Counters::add(&self.s.counters.keep_alives, 1);
+                if !conn.established {
+                    conn.established = true;
+                    self.s.policy.on_data();
+                }
+                self.pending.push_back(Ok(Event::KeepAlive));
+                self.state = State::Reading(conn);
+            }
+            Ok(Frame::Message(raw)) => {
+                Counters::add(&self.s.counters.messages, 1);
+                match self.endpoint.decode(raw) {
+                    Ok(m) => match self.endpoint.control(&m) {
+                        Control::Data => {
+                            if !conn.established {
+                                conn.established = true;
+                                self.s.policy.on_data();
+                            }
+                            self.pending.push_back(Ok(Event::Message(m)));
+                            self.state = State::Reading(conn);
+                        }
+                        Control::Reconnect(why) => {
+                            Counters::add(&self.s.counters.server_disconnects, 1);
+                            self.pending.push_back(Ok(Event::Message(m)));
+                            let e = Error::Connection(ConnectionError {
+                                kind: ConnectionErrorKind::Other,
+                                message: format!("server disconnect: {why}"),
+                            });
+                            // Dropping `conn` closes the socket before reconnecting.
+                            self.fail(
+                                Failure::Closed,
+                                e,
+                                ReconnectReason::ServerDisconnect(why),
+                                conn.established,
+                            );
+                        }
+                        Control::Stop(why) => {
+                            Counters::add(&self.s.counters.server_disconnects, 1);
+                            self.pending.push_back(Ok(Event::Message(m)));
+                            self.stop_with(Error::ServerDisconnect(why));
+                        }
+                    },
+                    Err(e) => {
+                        Counters::add(&self.s.counters.decode_errors, 1);
+                        self.s.counters.set_last_error(&e);
+                        self.pending.push_back(Err(e));
+                        self.state = State::Reading(conn);
+                    }
+                }
+            }
+            Err(fe) => {
+                Counters::add(&self.s.counters.decode_errors, 1);
+                let e: Error = fe.into();
+                self.s.counters.set_last_error(&e);
+                self.pending.push_back(Err(e));
+                self.state = State::Reading(conn);
+            }
+        }
+    }
+}
+
+impl<E: Endpoint> Drop for Supervisor<E> {
+    fn drop(&mut self) {
+        self.s.running.store(false, Ordering::Release);
+    }
+}
+
+async fn read_limited(resp: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut body = resp.bytes_stream();
+    let read = async {
+        while let Some(Ok(chunk)) = body.next().await {
+            let room = limit.saturating_sub(out.len());
+            out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if out.len() >= limit {
+                break;
+            }
+        }
+    };
+    // An error body that never ends must not hang the supervisor.
+    let _ = tokio::time::timeout(Duration::from_secs(10), read).await;
+    out
+}
+
+/// Build an [`HttpError`] from a status and body: parse X's problem JSON when there is one.
+pub(crate) fn http_error(status: u16, body: &[u8], rate_limit: Option<RateLimit>) -> HttpError {
+    let mut problems = Vec::new();
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Some(errors) = v.get("errors").and_then(|e| e.as_array()) {
+            if v.get("title").is_none() {
+                problems.extend(
+                    errors
+                        .iter()
+                        .filter_map(|e| serde_json::from_value::<Problem>(e.clone()).ok()),
+                );
+            }
+        }
+        if v.get("title").is_some() || v.get("type").is_some() || v.get("detail").is_some() {
+            if let Ok(p) = serde_json::from_value::<Problem>(v.clone()) {
+                problems.insert(0, p);
+            }
+        }
+    }
+    HttpError {
+        status,
+        body: String::from_utf8_lossy(body).into_owned(),
+        problems,
+        rate_limit,
+    }
+}
+
+/// A running stream: a [`futures_core::Stream`] of [`Event`]s, ending after
+/// [`disconnect`](crate::AsyncStreamingClient::disconnect), a fatal error or giving up.
+///
+/// Dropping it closes the connection.
+pub struct EventStream<M> {
+    inner: Pin<Box<dyn Stream<Item = Item<M>> + Send>>,
+    exit: Arc<Mutex<Option<Error>>>,
+    cancel: CancellationToken,
+}
+
+impl<M: Send + 'static> EventStream<M> {
+    pub(crate) fn new<E: Endpoint<Message = M>>(sup: Supervisor<E>) -> EventStream<M> {
+        let exit = sup.exit.clone();
+        let cancel = sup.s.cancel.clone();
+        let inner = futures_util::stream::unfold(sup, |mut s| async move {
+            s.next().await.map(|item| (item, s))
+        });
+        EventStream {
+            inner: Box::pin(inner),
+            exit,
+            cancel,
+        }
+    }
+
+    /// Stop this stream (same as the client's `disconnect()`).
+    pub fn disconnect(&self) {
+        self.cancel.cancel();
+    }
+
+    pub(crate) fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// After the stream ended: the error that ended it, or `None` when it was disconnected.
+    pub fn exit_error(&self) -> Option<Error> {
+        self.exit.lock().ok().and_then(|g| g.clone())
+    }
+}
+
+impl<M> Stream for EventStream<M> {
+    type Item = Result<Event<M>, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<M> std::fmt::Debug for EventStream<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream").finish_non_exhaustive()
+    }
+}
