@@ -541,7 +541,7 @@ impl AsyncStreamingClient {
                     .map(|d| d.as_secs())
                     .unwrap_or(0);
                 // At least one second, so a reset in the past never causes a hot loop.
-                let wait = Duration::from_secs(reset.saturating_sub(now).max(0) + 1);
+                let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
                 tracing::warn!(
                     "Rate limit exceeded. Sleeping for {} seconds.",
                     wait.as_secs()

@@ -55,6 +55,7 @@ pub(crate) enum Control {
     /// The server is closing this connection; reconnect.
     Reconnect(String),
     /// The server is closing this connection for good; stop.
+    #[allow(dead_code)] // used by the v1.1 endpoint
     Stop(String),
 }
 

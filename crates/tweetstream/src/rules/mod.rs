@@ -1,14 +1,76 @@
 //! The v2 filtered-stream rule language: parse, validate and evaluate rules offline.
 //!
-//! STUB: replaced by the real parser/evaluator.
+//! [`Rule::parse`] checks a rule the way X's rules endpoint does (syntax and semantic checks,
+//! with errors in X's `"... (at position N)"` style); [`validate`] also applies a length limit;
+//! [`Rule::matches`] evaluates a parsed rule against a [`RuleTweet`].
+//!
+//! # Syntax
+//!
+//! * A space is AND, `OR` (upper case) is OR, a leading `-` negates a term, parentheses group.
+//!   **AND binds tighter than OR**: `apple OR iphone ipad` is `apple OR (iphone ipad)`.
+//!   `AND` is rejected as ambiguous, as X does; lower-case `or` / `and` are keywords.
+//! * A rule cannot consist only of negations (nor may any OR branch); a negated group
+//!   `-(a OR b)` is rejected (write `-a -b`).
+//! * Conjunction-required operators (`is:`, `has:`, `lang:`, `sample:`, `-is:nullcast`,
+//!   `source:`, `url_contains:`, `in_reply_to_tweet_id:`, `retweets_of_tweet_id:`, the
+//!   `*_count:` operators) need a positive standalone operator in the same AND (in every OR
+//!   branch). `is:nullcast` must be negated; `sample:` cannot be.
+//! * Quoted strings take `\"` and `\\` escapes. Operator values may be quoted
+//!   (`place:"new york city"`); geo operators take brackets (`point_radius:[lon lat 10km]`).
+//!
+//! # Matching
+//!
+//! * Keywords, emoji, `"phrases"` and `"proximity"~N` are matched against the tokens of the
+//!   tweet text and, for quote tweets, of the quoted text. Tokenisation splits on whitespace,
+//!   punctuation and symbols (`coca-cola` → `coca`, `cola`), keeps accented letters inside
+//!   tokens (accents are significant), is case-insensitive, and makes each emoji, and each
+//!   Han/kana character, a token. A keyword matches whole tokens (`cat` ≠ "cats"); a keyword
+//!   that tokenises into several tokens (`coca-cola`, `東京`) matches them consecutively.
+//! * A quoted phrase matches its tokens consecutively, punctuation included: `"coca-cola"`
+//!   needs the hyphen, while punctuation in the tweet that the phrase does not mention is
+//!   skipped (`"hello world"` matches "hello, world").
+//! * `"kw1 kw2"~N` (N ≤ 6): the keywords within N words of each other in order, or N−2 in
+//!   reverse order (Lucene slop).
+//! * `#tag`, `@user`, `$cash`: case-insensitive exact match on the tweet's entities.
+//! * `from:`/`to:`/`retweets_of:`: username (case-insensitive, optional `@`) or numeric id.
+//!   `to:` uses the reply fields.
+//! * `url:` tokenised (phrase, punctuation kept) match on each URL entity's `url` or
+//!   `expanded_url`; `url_contains:` case-insensitive substring of `url`, `expanded_url` or
+//!   `display_url`.
+//! * `place:` place id, name or full name (case-insensitive, whole value);
+//!   `place_country:` ISO code. `point_radius:` / `bounding_box:` match the tweet's point, or
+//!   its place's bounding box when **fully contained**; they never match retweets. Radii and
+//!   box sides must be under 25 miles.
+//! * `sample:N` keeps a deterministic N% of tweets (see [`sample_bucket`]) and applies to the
+//!   whole rule wherever it is written.
+//! * `conversation_id:` also matches the conversation's root (a tweet whose
+//!   `conversation_id` is unset and whose own id is the value).
+//!
+//! Operators in [`UNSUPPORTED_OPERATORS`] are rejected with an error naming them.
 
+mod ast;
+mod eval;
+mod lexer;
+mod operators;
+mod parser;
+mod tokens;
 mod tweet;
+
+#[cfg(test)]
+mod tests;
+
+pub use eval::{sample_bucket, PreparedTweet};
+pub use operators::{SUPPORTED_OPERATORS, UNSUPPORTED_OPERATORS};
+pub use tokens::keyword_tokens;
 pub use tweet::{MediaKind, RulePlace, RuleTweet, RuleUrl};
 
 use std::fmt;
 
 /// Default maximum rule length (characters), as for X's Essential/Elevated and pay-per-use core tiers.
 pub const DEFAULT_MAX_RULE_LENGTH: usize = 512;
+
+/// At most this many details are reported for one rule.
+const MAX_DETAILS: usize = 10;
 
 /// A rule that failed to parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,26 +89,75 @@ impl fmt::Display for RuleError {
 
 impl std::error::Error for RuleError {}
 
+/// One problem found while parsing: a message and a 1-based character position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    msg: String,
+    pos: usize,
+}
+
+impl Problem {
+    pub(crate) fn new(msg: String, pos: usize) -> Problem {
+        Problem { msg, pos }
+    }
+}
+
+impl RuleError {
+    fn from_problems(problems: Vec<Problem>) -> RuleError {
+        let position = problems.iter().map(|p| p.pos).min();
+        let details = problems
+            .into_iter()
+            .take(MAX_DETAILS)
+            .map(|p| format!("{} (at position {})", p.msg, p.pos))
+            .collect();
+        RuleError { details, position }
+    }
+}
+
 /// A parsed rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
     value: String,
-    terms: Vec<String>,
+    root: ast::Node,
+    sample: Option<u8>,
+}
+
+/// Sort every AND's conjuncts so that cheap predicates are tested first.
+fn optimize(node: &mut ast::Node) {
+    match node {
+        ast::Node::And(items, _) => {
+            items.iter_mut().for_each(optimize);
+            items.sort_by_key(ast::Node::cost);
+        }
+        ast::Node::Or(items, _) => items.iter_mut().for_each(optimize),
+        ast::Node::Leaf(_) => {}
+    }
 }
 
 impl Rule {
-    /// Parse a rule value.
+    /// Parse a rule value: syntax and semantic checks (no length check, see [`validate`]).
     pub fn parse(value: &str) -> Result<Rule, RuleError> {
-        let terms: Vec<String> = value.split_whitespace().map(|t| t.to_lowercase()).collect();
-        if terms.is_empty() {
-            return Err(RuleError {
-                details: vec!["empty rule".into()],
-                position: Some(1),
-            });
+        let chars: Vec<char> = value.chars().collect();
+        if chars.iter().all(|c| c.is_whitespace()) {
+            return Err(RuleError::from_problems(vec![Problem::new(
+                "Rule must not be empty".to_string(),
+                1,
+            )]));
         }
+        let items = lexer::lex(&chars).map_err(|p| RuleError::from_problems(vec![p]))?;
+        let (mut root, term_problems) =
+            parser::parse(items, chars.len() + 1).map_err(|p| RuleError::from_problems(vec![p]))?;
+        let mut problems = parser::check(&root);
+        problems.extend(term_problems);
+        if !problems.is_empty() {
+            return Err(RuleError::from_problems(problems));
+        }
+        let sample = parser::sample_of(&root);
+        optimize(&mut root);
         Ok(Rule {
             value: value.to_string(),
-            terms,
+            root,
+            sample,
         })
     }
 
@@ -56,19 +167,40 @@ impl Rule {
     }
 
     /// Whether the tweet matches the rule.
+    ///
+    /// To test many rules against one tweet, prefer [`Rule::matches_prepared`] with one
+    /// [`PreparedTweet`], which tokenises the tweet once.
     pub fn matches(&self, tweet: &RuleTweet) -> bool {
-        let text = tweet.text.to_lowercase();
-        self.terms.iter().all(|t| text.contains(t.as_str()))
+        self.matches_prepared(&PreparedTweet::new(tweet))
+    }
+
+    /// Whether the tweet matches the rule, reusing the tweet's cached tokenisation.
+    pub fn matches_prepared(&self, tweet: &PreparedTweet<'_>) -> bool {
+        if let Some(n) = self.sample {
+            if sample_bucket(tweet.tweet().id) >= n {
+                return false;
+            }
+        }
+        eval::eval(&self.root, tweet)
     }
 }
 
-/// Check a rule value offline: syntax and the length limit.
+impl std::str::FromStr for Rule {
+    type Err = RuleError;
+
+    fn from_str(s: &str) -> Result<Rule, RuleError> {
+        Rule::parse(s)
+    }
+}
+
+/// Check a rule value offline: the length limit (in characters, whole string), then
+/// [`Rule::parse`].
 pub fn validate(value: &str, max_len: usize) -> Result<(), RuleError> {
-    if value.chars().count() > max_len {
+    let len = value.chars().count();
+    if len > max_len {
         return Err(RuleError {
             details: vec![format!(
-                "Rule is too long: {} characters, the limit is {max_len}",
-                value.chars().count()
+                "Rule is too long: {len} characters, the limit is {max_len}"
             )],
             position: None,
         });
@@ -76,8 +208,23 @@ pub fn validate(value: &str, max_len: usize) -> Result<(), RuleError> {
     Rule::parse(value).map(|_| ())
 }
 
+impl RuleError {
+    /// Whether the rule is valid for X but uses an operator tweetstream's evaluator cannot run
+    /// (see [`UNSUPPORTED_OPERATORS`]).
+    pub fn is_unsupported_operator(&self) -> bool {
+        !self.details.is_empty()
+            && self
+                .details
+                .iter()
+                .all(|d| d.contains("is not supported by tweetstream's evaluator"))
+    }
+}
+
 /// The check the client runs before sending a rule: the length limit and the syntax. Operators
-/// that tweetstream's evaluator cannot run (but X accepts) are not an error here.
+/// that X accepts but tweetstream's evaluator cannot run are not an error here.
 pub fn check_before_sending(value: &str, max_len: usize) -> Result<(), RuleError> {
-    validate(value, max_len)
+    match validate(value, max_len) {
+        Err(e) if e.is_unsupported_operator() => Ok(()),
+        other => other,
+    }
 }

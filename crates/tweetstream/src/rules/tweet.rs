@@ -92,4 +92,16 @@ pub struct RuleTweet {
     pub source: Option<String>,
     /// Whether the tweet is a nullcast (promoted-only) tweet.
     pub nullcast: bool,
+    /// Author's followers count (`public_metrics.followers_count`), for `followers_count:`
+    /// and `min_followers:`; `None` (unknown) never matches.
+    pub author_followers_count: Option<u64>,
+    /// Author's following count (`public_metrics.following_count`), for `following_count:`
+    /// (alias `friends_count:`); `None` never matches.
+    pub author_following_count: Option<u64>,
+    /// Author's Post count (`public_metrics.tweet_count`), for `tweets_count:` (alias
+    /// `statuses_count:`); `None` never matches.
+    pub author_tweet_count: Option<u64>,
+    /// Number of lists the author is on (`public_metrics.listed_count`), for `listed_count:`
+    /// (alias `user_in_lists_count:`); `None` never matches.
+    pub author_listed_count: Option<u64>,
 }
