@@ -381,7 +381,8 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: Vec<(&str, Vec<&[u8]>, Vec<Result<Frame, FrameError>>)> = vec![
+        type Case<'a> = (&'a str, Vec<&'a [u8]>, Vec<Result<Frame, FrameError>>);
+        let cases: Vec<Case> = vec![
             (
                 "one message",
                 vec![b"{\"a\":1}\r\n"],
