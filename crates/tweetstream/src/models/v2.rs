@@ -14,7 +14,32 @@
 use bytes::Bytes;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+/// A JSON value kept as its raw text (cheap to decode: no tree is built). Use
+/// [`RawJson::get`] for the text or [`RawJson::parse`] to turn it into a type.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct RawJson(pub Box<RawValue>);
+
+impl RawJson {
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Deserialize into a type (or `serde_json::Value`).
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &RawJson) -> bool {
+        self.get() == other.get()
+    }
+}
 
 /// One message of a v2 stream: a tweet with its includes, the rules it matched, and any
 /// errors. A line with only `errors` (such as an operational disconnect) has `data: None`.
@@ -231,13 +256,13 @@ pub struct Tweet {
     pub display_text_range: Option<Vec<u32>>,
     /// Owner-only metrics (raw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub non_public_metrics: Option<Value>,
+    pub non_public_metrics: Option<RawJson>,
     /// Owner-only metrics (raw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organic_metrics: Option<Value>,
+    pub organic_metrics: Option<RawJson>,
     /// Owner-only metrics (raw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub promoted_metrics: Option<Value>,
+    pub promoted_metrics: Option<RawJson>,
 }
 
 impl Tweet {
@@ -292,7 +317,7 @@ pub struct Entities {
     pub urls: Vec<UrlEntity>,
     /// Named-entity annotations (raw).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub annotations: Vec<Value>,
+    pub annotations: Vec<RawJson>,
 }
 
 /// A hashtag or cashtag.
@@ -470,7 +495,8 @@ pub struct NoteTweet {
     pub entities: Option<Entities>,
 }
 
-/// Objects referenced by the tweet, for the requested expansions.
+/// Objects referenced by the tweet, for the requested expansions. Include kinds this model
+/// does not know (e.g. `topics`) are still in the message's raw bytes.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Includes {
     /// Users.
@@ -488,9 +514,6 @@ pub struct Includes {
     /// Polls.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub polls: Vec<Poll>,
-    /// Any other include kind X adds (e.g. `topics`), raw.
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
 }
 
 /// A user. Default fields are `id`, `name`, `username`.
@@ -540,7 +563,7 @@ pub struct User {
     pub public_metrics: Option<UserPublicMetrics>,
     /// Entities of the profile (raw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entities: Option<Value>,
+    pub entities: Option<RawJson>,
     /// Withholding information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withheld: Option<Withheld>,
@@ -595,10 +618,10 @@ pub struct Media {
     pub alt_text: Option<String>,
     /// Public metrics (raw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_metrics: Option<Value>,
+    pub public_metrics: Option<RawJson>,
     /// Video variants (raw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variants: Option<Vec<Value>>,
+    pub variants: Option<Vec<RawJson>>,
 }
 
 /// A place. Default fields are `id` and `full_name`.
@@ -627,7 +650,7 @@ pub struct Place {
     pub contained_within: Option<Vec<String>>,
     /// GeoJSON feature with `bbox` (raw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub geo: Option<Value>,
+    pub geo: Option<RawJson>,
 }
 
 /// A poll. Default fields are `id` and `options`.

@@ -1,0 +1,89 @@
+//! Micro-benchmarks of the pure stages: framing and decoding.
+//!
+//! Run with `cargo bench -p tweetstream --bench pipeline`.
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use tweetstream::framer::{Frame, Framer};
+use tweetstream::models::v2::StreamResponse;
+
+fn shared(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../../shared/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The real 2021 v2 payloads (without the truncated last line), CRLF-terminated.
+fn v2_lines() -> Vec<Vec<u8>> {
+    let body = shared("x-v2-filtered-stream-2021-with-truncated-last-line.twarc.jsonl");
+    body.split(|b| *b == b'\n')
+        .filter(|l| l.len() > 100)
+        .take(7)
+        .map(|l| l.to_vec())
+        .collect()
+}
+
+fn body(lines: &[Vec<u8>], total: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(total + 8192);
+    let mut i = 0;
+    while out.len() < total {
+        out.extend_from_slice(&lines[i % lines.len()]);
+        out.extend_from_slice(b"\r\n");
+        if i % 50 == 0 {
+            out.extend_from_slice(b"\r\n");
+        }
+        i += 1;
+    }
+    out
+}
+
+fn framer(c: &mut Criterion) {
+    let lines = v2_lines();
+    let data = body(&lines, 8 << 20);
+    let mut g = c.benchmark_group("framer");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    for chunk in [1460usize, 16 * 1024, 64 * 1024] {
+        let chunks: Vec<Bytes> = data.chunks(chunk).map(Bytes::copy_from_slice).collect();
+        g.bench_function(format!("chunks_of_{chunk}"), |b| {
+            b.iter_batched(
+                || chunks.clone(),
+                |chunks| {
+                    let mut f = Framer::new(16 << 20);
+                    let mut n = 0usize;
+                    for c in chunks {
+                        f.push(c);
+                        while let Some(fr) = f.next_frame() {
+                            if let Ok(Frame::Message(m)) = fr {
+                                n += m.len();
+                            }
+                        }
+                    }
+                    n
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn decoder(c: &mut Criterion) {
+    let lines: Vec<Bytes> = v2_lines().into_iter().map(Bytes::from).collect();
+    let total: usize = lines.iter().map(|l| l.len()).sum();
+    let mut g = c.benchmark_group("decode_v2");
+    g.throughput(Throughput::Bytes(total as u64));
+    g.bench_function("stream_response_x7", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for l in &lines {
+                if let Ok(r) = StreamResponse::decode(l.clone()) {
+                    n += r.data.map_or(0, |t| t.text.len());
+                }
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, framer, decoder);
+criterion_main!(benches);
