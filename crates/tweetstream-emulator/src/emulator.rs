@@ -268,6 +268,18 @@ impl EmulatorHandle {
         self.addr
     }
 
+    /// The wall-clock time the emulator started: the origin of its timeline.
+    pub fn started_at(&self) -> std::time::SystemTime {
+        self.shared.timeline.start_wall
+    }
+
+    /// The emulator's wall clock: [`started_at`](Self::started_at) plus the time elapsed
+    /// on the tokio clock (so it follows paused and advanced time in tests). `meta.sent`,
+    /// `start_time`/`end_time` and `x-rate-limit-reset` use this clock.
+    pub fn now(&self) -> std::time::SystemTime {
+        self.shared.timeline.wall_of(tokio::time::Instant::now())
+    }
+
     /// Run `f` on the observed state (under its lock: keep it short).
     pub fn with_observed<R>(&self, f: impl FnOnce(&Observed) -> R) -> R {
         f(&lock(&self.shared.observed))

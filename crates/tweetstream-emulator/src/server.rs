@@ -472,7 +472,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     drop(listener);
     lock(&shared.registry).close_all(CloseReason::Shutdown);
     let drain = async { while conns.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(5), drain)
+    if tokio::time::timeout(Duration::from_secs(1), drain)
         .await
         .is_err()
     {

@@ -458,7 +458,10 @@ impl Producer {
                         _ = self.tx.closed() => return CloseReason::ClientDisconnected,
                         _ = rules_changed(&mut self.rules_rx) => { self.misses = 0; }
                         _ = sleep_until(wake) => {
-                            if Instant::now() >= last_write + self.keep_alive {
+                            let now = Instant::now();
+                            // Data that is due goes first; it proves life as well.
+                            let data_due = due.is_some_and(|d| d <= now);
+                            if !data_due && now >= last_write + self.keep_alive {
                                 if let Err(r) = self.send(b"\r\n".to_vec()).await {
                                     return r;
                                 }
