@@ -1,0 +1,201 @@
+//! The command line of the `tweetstream-emulator` binary, also embeddable (e.g. as
+//! `tweetstream emulate`): parse [`Args`] with clap and call [`run`].
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::config::{ConnectionPolicy, NoRulesPolicy, V1Notices};
+use crate::data::Source;
+use crate::scenario::Scenario;
+use crate::Emulator;
+
+/// Run a local emulator of the X streaming API (v2 and v1.1 streams, rules, faults).
+///
+/// Prints its base URL (`http://127.0.0.1:PORT`) as the first line of stdout, then serves
+/// until interrupted (Ctrl-C / SIGTERM).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "tweetstream-emulator", version)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on (0 = a free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Corpus to replay: a v1.1 search response `{"statuses":[…]}`, a JSON array of
+    /// statuses, or JSONL of v1.1 statuses or v2 payloads. Default: synthetic tweets.
+    #[arg(long, value_name = "FILE")]
+    pub corpus: Option<PathBuf>,
+    /// Tweets per second (0 = as fast as each client reads).
+    #[arg(long, default_value_t = 0.0)]
+    pub rate: f64,
+    /// Keep-alive interval in seconds for every stream (default: 20 on v2, 30 on v1.1).
+    #[arg(long, value_name = "SECS")]
+    pub keep_alive: Option<f64>,
+    /// Bearer token accepted on the v2 endpoints (repeatable; default: any token).
+    #[arg(long = "bearer-token", value_name = "TOKEN")]
+    pub bearer_tokens: Vec<String>,
+    /// OAuth 1.0a consumer key accepted on v1.1 (with the three options below; default:
+    /// any OAuth header, unverified).
+    #[arg(long, requires_all = ["consumer_secret", "access_token", "access_token_secret"])]
+    pub consumer_key: Option<String>,
+    /// OAuth 1.0a consumer secret.
+    #[arg(long, requires = "consumer_key")]
+    pub consumer_secret: Option<String>,
+    /// OAuth 1.0a access token.
+    #[arg(long, requires = "consumer_key")]
+    pub access_token: Option<String>,
+    /// OAuth 1.0a access token secret.
+    #[arg(long, requires = "consumer_key")]
+    pub access_token_secret: Option<String>,
+    /// Scripted faults: a scenario file, JSON or TOML (by extension).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Seed of the synthetic tweets and rule ids.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Maximum rule length.
+    #[arg(long, default_value_t = tweetstream::rules::DEFAULT_MAX_RULE_LENGTH)]
+    pub max_rule_length: usize,
+    /// Maximum number of rules per app.
+    #[arg(long, default_value_t = 1000)]
+    pub max_rules: usize,
+    /// Stream connections allowed per credential.
+    #[arg(long, default_value_t = 1)]
+    pub max_connections: usize,
+    /// Above the limit: refuse-new (429) or evict-oldest.
+    #[arg(long, default_value = "refuse-new")]
+    pub connection_policy: ConnectionPolicy,
+    /// Seconds a dropped connection still counts against the limit.
+    #[arg(long, default_value_t = 0.0, value_name = "SECS")]
+    pub ghost: f64,
+    /// Connect attempts allowed per 15 minutes per credential and stream (0 = unlimited).
+    #[arg(long, default_value_t = 50)]
+    pub connect_rate_limit: u32,
+    /// Filtered stream without rules: refuse (409) or keep-alive.
+    #[arg(long, default_value = "refuse")]
+    pub no_rules: NoRulesPolicy,
+    /// v1.1: one `delete` notice per N statuses (0 = none).
+    #[arg(long, default_value_t = V1Notices::default().delete_every)]
+    pub delete_every: u64,
+    /// At most N messages per write (0 = fill ~64 KiB writes).
+    #[arg(long, default_value_t = 0)]
+    pub messages_per_write: usize,
+    /// Target bytes per write (messages are batched up to this size).
+    #[arg(long, default_value_t = 64 * 1024)]
+    pub write_bytes: usize,
+    /// Log every request to stderr.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+fn secs(s: f64) -> Duration {
+    if s.is_finite() && s > 0.0 {
+        Duration::from_secs_f64(s.min(1e9))
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// Start an emulator from `args`, print its base URL, serve until Ctrl-C / SIGTERM.
+pub async fn run(args: Args) -> Result<(), String> {
+    let mut b = Emulator::builder()
+        .bind(SocketAddr::new(args.host, args.port))
+        .rate(args.rate)
+        .seed(args.seed)
+        .max_rule_length(args.max_rule_length)
+        .max_rules(args.max_rules)
+        .max_connections(args.max_connections)
+        .connection_policy(args.connection_policy)
+        .ghost_period(secs(args.ghost))
+        .connect_rate_limit(args.connect_rate_limit, Duration::from_secs(15 * 60))
+        .no_rules(args.no_rules)
+        .messages_per_write(args.messages_per_write)
+        .write_bytes(args.write_bytes)
+        .v1_notices(V1Notices {
+            delete_every: args.delete_every,
+            ..V1Notices::default()
+        });
+    if let Some(k) = args.keep_alive {
+        b = b.keep_alive(secs(k).max(Duration::from_millis(1)));
+    }
+    for t in &args.bearer_tokens {
+        b = b.bearer_token(t.clone());
+    }
+    if let (Some(ck), Some(cs), Some(at), Some(ats)) = (
+        &args.consumer_key,
+        &args.consumer_secret,
+        &args.access_token,
+        &args.access_token_secret,
+    ) {
+        b = b.oauth_credentials(ck, cs, at, ats);
+    }
+    if let Some(path) = &args.corpus {
+        b = b.source(Source::from_path(path)?);
+    }
+    if let Some(path) = &args.scenario {
+        b = b.scenario(Scenario::from_path(path)?);
+    }
+    let emu = b
+        .start()
+        .await
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", emu.base_url());
+        let _ = out.flush();
+    }
+    if args.verbose {
+        let mut seen = 0u64;
+        let log = async {
+            loop {
+                emu.wait_until(|o| o.counters.requests > seen).await;
+                for r in emu.with_observed(|o| {
+                    o.requests
+                        .iter()
+                        .filter(|r| r.id > seen)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                }) {
+                    seen = seen.max(r.id);
+                    eprintln!(
+                        "#{} {} {} {:?} -> {}{}",
+                        r.id,
+                        r.method,
+                        r.path,
+                        r.query,
+                        r.status,
+                        r.error.map(|e| format!(" ({e})")).unwrap_or_default()
+                    );
+                }
+            }
+        };
+        tokio::select! {
+            _ = log => {}
+            _ = stop_signal() => {}
+        }
+    } else {
+        stop_signal().await;
+    }
+    emu.shutdown().await;
+    Ok(())
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
