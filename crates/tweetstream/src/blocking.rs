@@ -253,3 +253,77 @@ impl BlockingStream<StreamResponse> {
         Ok(StreamThread { handle, cancel })
     }
 }
+
+/// The blocking v1.1 stream client (tweepy's `Stream`).
+#[derive(Clone, Debug)]
+pub struct Stream {
+    inner: crate::v1::AsyncStream,
+    rt: Arc<tokio::runtime::Runtime>,
+}
+
+impl Stream {
+    /// A client with default settings.
+    pub fn new(credentials: crate::oauth::Credentials) -> Result<Stream, Error> {
+        Stream::from_builder(crate::v1::AsyncStream::builder(credentials))
+    }
+
+    /// Build from the async builder's settings, with its own runtime.
+    pub fn from_builder(builder: crate::v1::StreamBuilder) -> Result<Stream, Error> {
+        let rt = runtime()?;
+        let inner = {
+            let _guard = rt.enter();
+            builder.build()?
+        };
+        Ok(Stream { inner, rt })
+    }
+
+    /// `statuses/filter`.
+    pub fn filter(&self, params: crate::v1::FilterParams) -> Result<BlockingStream<crate::v1::RawMessage>, Error> {
+        let _g = self.rt.enter();
+        Ok(BlockingStream::new(self.inner.filter(params)?, self.rt.clone()))
+    }
+
+    /// `statuses/sample`.
+    pub fn sample(&self, params: crate::v1::SampleParams) -> Result<BlockingStream<crate::v1::RawMessage>, Error> {
+        let _g = self.rt.enter();
+        Ok(BlockingStream::new(self.inner.sample(params)?, self.rt.clone()))
+    }
+
+    /// Stop the running stream (from any thread).
+    pub fn disconnect(&self) {
+        self.inner.disconnect()
+    }
+
+    /// Whether a stream is running.
+    pub fn is_running(&self) -> bool {
+        self.inner.is_running()
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> Stats {
+        self.inner.stats()
+    }
+
+    /// The async client underneath.
+    pub fn as_async(&self) -> &crate::v1::AsyncStream {
+        &self.inner
+    }
+}
+
+impl BlockingStream<crate::v1::RawMessage> {
+    /// Run with a v1.1 handler on this thread until disconnect or a fatal error.
+    pub fn run<H: crate::v1::StreamHandler>(self, handler: H) -> Result<(), Error> {
+        let rt = self.rt.clone();
+        rt.block_on(self.stream.run(handler))
+    }
+
+    /// Run with a v1.1 handler on a new thread named `tweetstream`.
+    pub fn run_threaded<H: crate::v1::StreamHandler + 'static>(self, handler: H) -> Result<StreamThread, Error> {
+        let cancel = self.stream.cancel_token();
+        let handle = std::thread::Builder::new()
+            .name("tweetstream".into())
+            .spawn(move || self.run(handler))
+            .map_err(|e| Error::Config(format!("cannot start the stream thread: {e}")))?;
+        Ok(StreamThread { handle, cancel })
+    }
+}

@@ -64,6 +64,7 @@ pub mod policy;
 pub mod rules;
 mod stats;
 mod stream;
+pub mod v1;
 
 pub use client::{
     AsyncStreamingClient, ClientBuilder, RuleSelector, DEFAULT_API_BASE, DEFAULT_MAX_RULE_LENGTH,

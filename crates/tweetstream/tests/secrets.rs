@@ -34,17 +34,17 @@ async fn the_token_is_never_logged_or_shown() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let emu = start(emulator().rate(100.0).scenario(Scenario::new().then(Fate::status(503)).then(Fate::ResetAfter { messages: 2 }))).await;
-    let client = client_for(&emu).proxy("http://user:proxy-password@127.0.0.1:1").build().unwrap();
-    let shown = format!("{client:?} {:?}", client_for(&emu));
+    let proxied = client_for(&emu).proxy("http://user:proxy-password@127.0.0.1:1").build().unwrap();
+    let shown = format!("{proxied:?} {:?}", client_for(&emu));
     assert!(!shown.contains(TOKEN) && !shown.contains("proxy-password"), "{shown}");
 
     // Through the (dead) proxy: a connection error whose text must not show the proxy password.
-    let mut s = client.sample(StreamParams::new()).unwrap();
+    let mut s = proxied.sample(StreamParams::new()).unwrap();
     while let Some(item) = s.next().await {
         if let Err(e) = item {
             let text = format!("{e} {e:?}");
             assert!(!text.contains("proxy-password") && !text.contains(TOKEN), "{text}");
-            client.disconnect();
+            proxied.disconnect();
         }
     }
 

@@ -2,4 +2,5 @@
 //! the raw bytes of every message stay available, so nothing is lost to a model that lags
 //! behind the API.
 
+pub mod v1;
 pub mod v2;
