@@ -895,6 +895,16 @@ impl Producer {
         if let Err(r) = r {
             return r;
         }
+        // hyper drops what it has buffered when the body fails, so let it take and write
+        // the partial message first: wait until it has drained the channel, then give it a
+        // moment to flush.
+        let drained = async {
+            while self.tx.capacity() < self.tx.max_capacity() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), drained).await;
         let _ = self
             .tx
             .send(Err(io::Error::new(
@@ -936,7 +946,11 @@ impl Producer {
                     self.stats.bytes += out.len() as u64;
                     let wire = self.compress(out);
                     self.stats.wire += wire.len() as u64;
-                    let _ = self.tx.try_send(Ok(Bytes::from(wire)));
+                    let _ = tokio::time::timeout(
+                        Duration::from_secs(1),
+                        self.tx.send(Ok(Bytes::from(wire))),
+                    )
+                    .await;
                 }
             }
             if let Some(gz) = self.gz.take() {
