@@ -673,14 +673,19 @@ impl Producer {
         let wire = self.compress(data);
         self.stats.wire += wire.len() as u64;
         let chunk = Bytes::from(wire);
-        tokio::select! {
+        let r = tokio::select! {
             biased;
             r = self.tx.send(Ok(chunk)) => r.map_err(|_| CloseReason::ClientDisconnected),
             _ = self.control.changed() => {
                 Err(self.requested_close().unwrap_or(CloseReason::ClientDisconnected))
             }
             _ = self.shutdown.changed() => Err(CloseReason::Shutdown),
+        };
+        if r.is_err() {
+            // Not handed to the connection: not sent.
+            self.stats = BatchStats::default();
         }
+        r
     }
 
     /// Write the batch stats into the connection record and the counters.
