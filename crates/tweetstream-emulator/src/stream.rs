@@ -673,14 +673,19 @@ impl Producer {
         let wire = self.compress(data);
         self.stats.wire += wire.len() as u64;
         let chunk = Bytes::from(wire);
-        tokio::select! {
+        let r = tokio::select! {
             biased;
             r = self.tx.send(Ok(chunk)) => r.map_err(|_| CloseReason::ClientDisconnected),
             _ = self.control.changed() => {
                 Err(self.requested_close().unwrap_or(CloseReason::ClientDisconnected))
             }
             _ = self.shutdown.changed() => Err(CloseReason::Shutdown),
+        };
+        if r.is_err() {
+            // Not handed to the connection: not sent.
+            self.stats = BatchStats::default();
         }
+        r
     }
 
     /// Write the batch stats into the connection record and the counters.
@@ -895,6 +900,16 @@ impl Producer {
         if let Err(r) = r {
             return r;
         }
+        // hyper drops what it has buffered when the body fails, so let it take and write
+        // the partial message first: wait until it has drained the channel, then give it a
+        // moment to flush.
+        let drained = async {
+            while self.tx.capacity() < self.tx.max_capacity() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), drained).await;
         let _ = self
             .tx
             .send(Err(io::Error::new(
@@ -936,7 +951,11 @@ impl Producer {
                     self.stats.bytes += out.len() as u64;
                     let wire = self.compress(out);
                     self.stats.wire += wire.len() as u64;
-                    let _ = self.tx.try_send(Ok(Bytes::from(wire)));
+                    let _ = tokio::time::timeout(
+                        Duration::from_secs(1),
+                        self.tx.send(Ok(Bytes::from(wire))),
+                    )
+                    .await;
                 }
             }
             if let Some(gz) = self.gz.take() {
