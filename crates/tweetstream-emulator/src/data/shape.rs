@@ -1,0 +1,341 @@
+//! The `tweet.fields` / `user.fields` / `media.fields` / `place.fields` / `poll.fields` /
+//! `expansions` parameters of the v2 stream endpoints.
+
+use serde_json::{json, Value};
+
+/// Valid `tweet.fields` values of `GET /2/tweets/search/stream` (X API v2 OpenAPI 2.159, in the
+/// spec's order).
+pub const TWEET_FIELDS: &[&str] = &[
+    "article",
+    "attachments",
+    "author_id",
+    "card_uri",
+    "community_id",
+    "context_annotations",
+    "conversation_id",
+    "created_at",
+    "display_text_range",
+    "edit_controls",
+    "edit_history_tweet_ids",
+    "entities",
+    "geo",
+    "id",
+    "in_reply_to_user_id",
+    "lang",
+    "media_metadata",
+    "non_public_metrics",
+    "note_tweet",
+    "organic_metrics",
+    "possibly_sensitive",
+    "promoted_metrics",
+    "public_metrics",
+    "referenced_tweets",
+    "reply_settings",
+    "scopes",
+    "source",
+    "suggested_source_links",
+    "suggested_source_links_with_counts",
+    "text",
+    "withheld",
+];
+
+/// Valid `user.fields` values.
+pub const USER_FIELDS: &[&str] = &[
+    "affiliation",
+    "confirmed_email",
+    "connection_status",
+    "created_at",
+    "description",
+    "entities",
+    "id",
+    "is_identity_verified",
+    "location",
+    "most_recent_tweet_id",
+    "name",
+    "parody",
+    "pinned_tweet_id",
+    "profile_banner_url",
+    "profile_image_url",
+    "protected",
+    "public_metrics",
+    "receives_your_dm",
+    "subscription",
+    "subscription_type",
+    "url",
+    "username",
+    "verified",
+    "verified_followers_count",
+    "verified_type",
+    "withheld",
+];
+
+/// Valid `media.fields` values.
+pub const MEDIA_FIELDS: &[&str] = &[
+    "alt_text",
+    "duration_ms",
+    "height",
+    "media_key",
+    "non_public_metrics",
+    "organic_metrics",
+    "preview_image_url",
+    "promoted_metrics",
+    "public_metrics",
+    "type",
+    "url",
+    "variants",
+    "width",
+];
+
+/// Valid `place.fields` values.
+pub const PLACE_FIELDS: &[&str] = &[
+    "contained_within",
+    "country",
+    "country_code",
+    "full_name",
+    "geo",
+    "id",
+    "name",
+    "place_type",
+];
+
+/// Valid `poll.fields` values.
+pub const POLL_FIELDS: &[&str] = &[
+    "duration_minutes",
+    "end_datetime",
+    "id",
+    "options",
+    "voting_status",
+];
+
+/// Valid `expansions` values (in the spec's order).
+pub const EXPANSIONS: &[&str] = &[
+    "article.cover_media",
+    "article.media_entities",
+    "attachments.media_keys",
+    "attachments.media_source_tweet",
+    "attachments.poll_ids",
+    "author_id",
+    "edit_history_tweet_ids",
+    "entities.mentions.username",
+    "geo.place_id",
+    "in_reply_to_user_id",
+    "entities.note.mentions.username",
+    "referenced_tweets.id",
+    "referenced_tweets.id.attachments.media_keys",
+    "referenced_tweets.id.author_id",
+];
+
+/// The six list parameters, with their accepted values and the always-present defaults.
+const PARAMS: [(&str, &[&str], &[&str]); 6] = [
+    (
+        "tweet.fields",
+        TWEET_FIELDS,
+        &["id", "text", "edit_history_tweet_ids"],
+    ),
+    ("user.fields", USER_FIELDS, &["id", "name", "username"]),
+    ("media.fields", MEDIA_FIELDS, &["media_key", "type"]),
+    ("place.fields", PLACE_FIELDS, &["id", "full_name"]),
+    ("poll.fields", POLL_FIELDS, &["id", "options"]),
+    ("expansions", EXPANSIONS, &[]),
+];
+
+/// The requested shape of v2 payloads: `tweet.fields`, `user.fields`, `media.fields`,
+/// `place.fields`, `poll.fields`, `expansions`.
+///
+/// Each set always includes the object's default fields (`id,text,edit_history_tweet_ids` for
+/// tweets, `id,name,username` for users, `media_key,type` for media, `id,full_name` for places,
+/// `id,options` for polls).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// One bit mask per entry of `PARAMS`, bit i = i-th name of that list.
+    masks: [u64; 6],
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        let mut masks = [0u64; 6];
+        for (m, (_, names, defaults)) in masks.iter_mut().zip(PARAMS.iter()) {
+            *m = mask_of(names, defaults);
+        }
+        Shape { masks }
+    }
+}
+
+fn mask_of(names: &[&str], wanted: &[&str]) -> u64 {
+    wanted
+        .iter()
+        .filter_map(|w| names.iter().position(|n| n == w))
+        .fold(0, |m, i| m | (1 << i))
+}
+
+fn invalid(param: &str, values: &[&str], accepted: &[&str]) -> Value {
+    let list = accepted.join(",");
+    let errors: Vec<Value> = values
+        .iter()
+        .map(|v| {
+            json!({
+                "parameters": { param: [v] },
+                "message": format!("The `{param}` query parameter value [{v}] is not one of [{list}]"),
+            })
+        })
+        .collect();
+    json!({
+        "errors": errors,
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    })
+}
+
+impl Shape {
+    /// Parse the stream request's query pairs (other params are ignored). Unknown field or
+    /// expansion names → `Err(body)` where body is X's 400 invalid-request problem JSON, e.g.
+    /// `{"errors":[{"parameters":{"tweet.fields":["foo"]},"message":"The `tweet.fields` query
+    /// parameter value [foo] is not one of [article,attachments,…]"}],"title":"Invalid Request",
+    /// "detail":"One or more parameters to your request was invalid.",
+    /// "type":"https://api.twitter.com/2/problems/invalid-request"}`.
+    ///
+    /// Lists are comma-separated without spaces: an empty item (`tweet.fields=`, `a,,b`) or an
+    /// item with a space is reported as an invalid value. A parameter given twice is the union.
+    /// Every bad value of every parameter gets its own entry in `errors`.
+    pub fn from_query(pairs: &[(String, String)]) -> Result<Shape, Value> {
+        let mut shape = Shape::default();
+        let mut errors: Vec<Value> = Vec::new();
+        for (k, v) in pairs {
+            let Some(pi) = PARAMS.iter().position(|p| p.0 == k) else {
+                continue;
+            };
+            let (param, names, _) = PARAMS[pi];
+            let mut bad: Vec<&str> = Vec::new();
+            for item in v.split(',') {
+                match names.iter().position(|n| *n == item) {
+                    Some(i) => shape.masks[pi] |= 1 << i,
+                    None => bad.push(item),
+                }
+            }
+            if !bad.is_empty() {
+                if let Some(Value::Array(errs)) = invalid(param, &bad, names).get_mut("errors") {
+                    errors.append(errs);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(shape)
+        } else {
+            let mut body = invalid("", &[], &[]);
+            body["errors"] = Value::Array(errors);
+            Err(body)
+        }
+    }
+
+    /// Every field and every expansion of the spec.
+    pub fn full() -> Shape {
+        let mut masks = [0u64; 6];
+        for (m, (_, names, _)) in masks.iter_mut().zip(PARAMS.iter()) {
+            *m = (1u64 << names.len()) - 1;
+        }
+        Shape { masks }
+    }
+
+    fn has(&self, p: usize, name: &str) -> bool {
+        match PARAMS
+            .get(p)
+            .and_then(|(_, names, _)| names.iter().position(|n| *n == name))
+        {
+            Some(i) => self.masks[p] & (1 << i) != 0,
+            None => false,
+        }
+    }
+
+    /// Whether `tweet.fields` includes `name` (defaults included).
+    pub fn tweet_field(&self, name: &str) -> bool {
+        self.has(0, name)
+    }
+
+    /// Whether `user.fields` includes `name` (defaults included).
+    pub fn user_field(&self, name: &str) -> bool {
+        self.has(1, name)
+    }
+
+    /// Whether `media.fields` includes `name` (defaults included).
+    pub fn media_field(&self, name: &str) -> bool {
+        self.has(2, name)
+    }
+
+    /// Whether `place.fields` includes `name` (defaults included).
+    pub fn place_field(&self, name: &str) -> bool {
+        self.has(3, name)
+    }
+
+    /// Whether `poll.fields` includes `name` (defaults included).
+    pub fn poll_field(&self, name: &str) -> bool {
+        self.has(4, name)
+    }
+
+    /// Whether `expansions` includes `name`.
+    pub fn expansion(&self, name: &str) -> bool {
+        self.has(5, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_and_parse() {
+        let s = Shape::default();
+        assert!(
+            s.tweet_field("id") && s.tweet_field("text") && s.tweet_field("edit_history_tweet_ids")
+        );
+        assert!(!s.tweet_field("author_id"));
+        assert!(s.user_field("username") && !s.user_field("created_at"));
+        assert!(s.media_field("type") && s.place_field("full_name") && s.poll_field("options"));
+        let s = Shape::from_query(&q(&[
+            ("tweet.fields", "author_id,created_at"),
+            ("expansions", "author_id"),
+            ("backfill_minutes", "3"),
+        ]))
+        .unwrap();
+        assert!(
+            s.tweet_field("author_id") && s.tweet_field("created_at") && s.expansion("author_id")
+        );
+        assert!(!s.expansion("geo.place_id"));
+        assert!(Shape::full().expansion("referenced_tweets.id.author_id"));
+        assert!(Shape::full().tweet_field("withheld"));
+    }
+
+    #[test]
+    fn errors() {
+        let e = Shape::from_query(&q(&[("tweet.fields", "foo,id"), ("expansions", "a, b")]))
+            .unwrap_err();
+        assert_eq!(e["title"], "Invalid Request");
+        assert_eq!(
+            e["type"],
+            "https://api.twitter.com/2/problems/invalid-request"
+        );
+        assert_eq!(
+            e["detail"],
+            "One or more parameters to your request was invalid."
+        );
+        let errs = e["errors"].as_array().unwrap();
+        assert_eq!(errs.len(), 3);
+        assert_eq!(errs[0]["parameters"]["tweet.fields"][0], "foo");
+        assert!(errs[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The `tweet.fields` query parameter value [foo] is not one of [article,attachments,author_id,"));
+        assert_eq!(errs[2]["parameters"]["expansions"][0], " b");
+        let e = Shape::from_query(&q(&[("user.fields", "")])).unwrap_err();
+        assert_eq!(e["errors"][0]["parameters"]["user.fields"][0], "");
+        let e = Shape::from_query(&q(&[("poll.fields", "id,,options")])).unwrap_err();
+        assert_eq!(e["errors"].as_array().unwrap().len(), 1);
+    }
+}
