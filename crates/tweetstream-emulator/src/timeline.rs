@@ -52,10 +52,13 @@ impl Timeline {
         t.saturating_duration_since(self.start).as_secs_f64()
     }
 
-    /// The first sequence number posted at or after `t`.
+    /// The first sequence number a connection opened at `t` gets: the first posted at or after
+    /// `t`, but never one a connection already served (so a client that reconnects at the very
+    /// instant a tweet was posted does not get it twice).
     pub fn live_seq(&self, t: Instant) -> u64 {
         if self.paced() {
-            (self.elapsed_secs(t) * self.rate).ceil() as u64
+            let posted = (self.elapsed_secs(t) * self.rate).ceil() as u64;
+            posted.max(self.head.load(Ordering::Acquire))
         } else {
             self.head.load(Ordering::Acquire)
         }
@@ -64,7 +67,16 @@ impl Timeline {
     /// One past the last sequence number posted at or before `now` (paced mode).
     pub fn due_end(&self, now: Instant) -> u64 {
         if self.paced() {
-            (self.elapsed_secs(now) * self.rate).floor() as u64 + 1
+            // Agree exactly with `post_time` (float rounding must never make a tweet "not yet
+            // due" at its own post time, or a writer sleeping until then would spin).
+            let mut last = (self.elapsed_secs(now) * self.rate).floor() as u64;
+            while self.post_time(last.saturating_add(1)) <= now && last < u64::MAX - 1 {
+                last += 1;
+            }
+            while last > 0 && self.post_time(last) > now {
+                last -= 1;
+            }
+            last + 1
         } else {
             u64::MAX
         }

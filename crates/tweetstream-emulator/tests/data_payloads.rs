@@ -13,12 +13,16 @@ use tweetstream_emulator::data::{
 fn data_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("TWEETSTREAM_DATA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
+        });
     if dir.join("twitter.json").exists() {
         Some(dir)
     } else {
-        eprintln!("skipping: shared data not found at {}", dir.display());
-        None
+        panic!(
+            "shared data not found at {} (clone the repository with shared/ beside it, or set TWEETSTREAM_DATA_DIR)",
+            dir.display()
+        )
     }
 }
 

@@ -10,7 +10,9 @@ use tweetstream_emulator::data::{MatchedRule, Shape, Source, V1Filter, V2Rendere
 fn corpus() -> Option<Source> {
     let dir = std::env::var_os("TWEETSTREAM_DATA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
+        });
     Source::from_path(&dir.join("twitter.json")).ok()
 }
 

@@ -278,15 +278,27 @@ impl Stream {
     }
 
     /// `statuses/filter`.
-    pub fn filter(&self, params: crate::v1::FilterParams) -> Result<BlockingStream<crate::v1::RawMessage>, Error> {
+    pub fn filter(
+        &self,
+        params: crate::v1::FilterParams,
+    ) -> Result<BlockingStream<crate::v1::RawMessage>, Error> {
         let _g = self.rt.enter();
-        Ok(BlockingStream::new(self.inner.filter(params)?, self.rt.clone()))
+        Ok(BlockingStream::new(
+            self.inner.filter(params)?,
+            self.rt.clone(),
+        ))
     }
 
     /// `statuses/sample`.
-    pub fn sample(&self, params: crate::v1::SampleParams) -> Result<BlockingStream<crate::v1::RawMessage>, Error> {
+    pub fn sample(
+        &self,
+        params: crate::v1::SampleParams,
+    ) -> Result<BlockingStream<crate::v1::RawMessage>, Error> {
         let _g = self.rt.enter();
-        Ok(BlockingStream::new(self.inner.sample(params)?, self.rt.clone()))
+        Ok(BlockingStream::new(
+            self.inner.sample(params)?,
+            self.rt.clone(),
+        ))
     }
 
     /// Stop the running stream (from any thread).
@@ -318,7 +330,10 @@ impl BlockingStream<crate::v1::RawMessage> {
     }
 
     /// Run with a v1.1 handler on a new thread named `tweetstream`.
-    pub fn run_threaded<H: crate::v1::StreamHandler + 'static>(self, handler: H) -> Result<StreamThread, Error> {
+    pub fn run_threaded<H: crate::v1::StreamHandler + 'static>(
+        self,
+        handler: H,
+    ) -> Result<StreamThread, Error> {
         let cancel = self.stream.cancel_token();
         let handle = std::thread::Builder::new()
             .name("tweetstream".into())

@@ -119,11 +119,14 @@ impl<E: Endpoint> Supervisor<E> {
 
     pub(crate) async fn next(&mut self) -> Option<Item<E::Message>> {
         loop {
+            if self.s.cancel.is_cancelled() && !matches!(self.state, State::Finished) {
+                // A reconnect that was scheduled will not happen: do not report it.
+                self.pending
+                    .retain(|i| !matches!(i, Ok(Event::Reconnecting { .. })));
+                self.finish();
+            }
             if let Some(item) = self.pending.pop_front() {
                 return Some(item);
-            }
-            if self.s.cancel.is_cancelled() {
-                self.finish();
             }
             match std::mem::replace(&mut self.state, State::Finished) {
                 State::Finished => {

@@ -140,13 +140,19 @@ impl FilterParams {
         if self.follow.len() > MAX_FOLLOW_IDS {
             return Err(Error::invalid(
                 "follow",
-                format!("{} ids given; the limit is {MAX_FOLLOW_IDS}", self.follow.len()),
+                format!(
+                    "{} ids given; the limit is {MAX_FOLLOW_IDS}",
+                    self.follow.len()
+                ),
             ));
         }
         if self.track.len() > MAX_TRACK_PHRASES {
             return Err(Error::invalid(
                 "track",
-                format!("{} phrases given; the limit is {MAX_TRACK_PHRASES}", self.track.len()),
+                format!(
+                    "{} phrases given; the limit is {MAX_TRACK_PHRASES}",
+                    self.track.len()
+                ),
             ));
         }
         for p in &self.track {
@@ -158,7 +164,10 @@ impl FilterParams {
                 ));
             }
             if p.contains(',') {
-                return Err(Error::invalid("track", format!("phrase {p:?} contains a comma; pass phrases separately")));
+                return Err(Error::invalid(
+                    "track",
+                    format!("phrase {p:?} contains a comma; pass phrases separately"),
+                ));
             }
         }
         validate_locations(&self.locations)?;
@@ -177,7 +186,13 @@ impl FilterParams {
             let coords: Vec<String> = self.locations.iter().map(|c| format!("{c:.4}")).collect();
             f.push(("locations".into(), coords.join(",")));
         }
-        common_params(&mut f, self.filter_level.as_deref(), &self.languages, self.stall_warnings, self.delimited);
+        common_params(
+            &mut f,
+            self.filter_level.as_deref(),
+            &self.languages,
+            self.stall_warnings,
+            self.delimited,
+        );
         f
     }
 }
@@ -221,7 +236,13 @@ impl SampleParams {
     }
     fn query(&self) -> Vec<(String, String)> {
         let mut q = Vec::new();
-        common_params(&mut q, self.filter_level.as_deref(), &self.languages, self.stall_warnings, self.delimited);
+        common_params(
+            &mut q,
+            self.filter_level.as_deref(),
+            &self.languages,
+            self.stall_warnings,
+            self.delimited,
+        );
         q
     }
 }
@@ -230,7 +251,13 @@ fn join<T: ToString>(it: impl Iterator<Item = T>) -> String {
     it.map(|v| v.to_string()).collect::<Vec<_>>().join(",")
 }
 
-fn common_params(out: &mut Vec<(String, String)>, level: Option<&str>, langs: &[String], stall: bool, delimited: bool) {
+fn common_params(
+    out: &mut Vec<(String, String)>,
+    level: Option<&str>,
+    langs: &[String],
+    stall: bool,
+    delimited: bool,
+) {
     if let Some(l) = level {
         out.push(("filter_level".into(), l.to_string()));
     }
@@ -248,11 +275,20 @@ fn common_params(out: &mut Vec<(String, String)>, level: Option<&str>, langs: &[
 fn validate_common(level: Option<&str>, langs: &[String]) -> Result<(), Error> {
     if let Some(l) = level {
         if !matches!(l, "none" | "low" | "medium") {
-            return Err(Error::invalid("filter_level", format!("{l:?} is not one of none, low, medium")));
+            return Err(Error::invalid(
+                "filter_level",
+                format!("{l:?} is not one of none, low, medium"),
+            ));
         }
     }
-    if let Some(bad) = langs.iter().find(|l| l.is_empty() || l.contains(',') || l.contains(' ')) {
-        return Err(Error::invalid("languages", format!("{bad:?} is not a BCP 47 language code")));
+    if let Some(bad) = langs
+        .iter()
+        .find(|l| l.is_empty() || l.contains(',') || l.contains(' '))
+    {
+        return Err(Error::invalid(
+            "languages",
+            format!("{bad:?} is not a BCP 47 language code"),
+        ));
     }
     Ok(())
 }
@@ -273,11 +309,20 @@ fn validate_locations(c: &[f64]) -> Result<(), Error> {
     }
     for (i, b) in c.chunks(4).enumerate() {
         let (w, s, e, n) = (b[0], b[1], b[2], b[3]);
-        if b.iter().any(|v| !v.is_finite()) || !(-180.0..=180.0).contains(&w) || !(-180.0..=180.0).contains(&e) {
-            return Err(Error::invalid("locations", format!("box {}: longitudes must be between -180 and 180", i + 1)));
+        if b.iter().any(|v| !v.is_finite())
+            || !(-180.0..=180.0).contains(&w)
+            || !(-180.0..=180.0).contains(&e)
+        {
+            return Err(Error::invalid(
+                "locations",
+                format!("box {}: longitudes must be between -180 and 180", i + 1),
+            ));
         }
         if !(-90.0..=90.0).contains(&s) || !(-90.0..=90.0).contains(&n) {
-            return Err(Error::invalid("locations", format!("box {}: latitudes must be between -90 and 90", i + 1)));
+            return Err(Error::invalid(
+                "locations",
+                format!("box {}: latitudes must be between -90 and 90", i + 1),
+            ));
         }
         if w >= e || s >= n {
             return Err(Error::invalid(
@@ -332,7 +377,10 @@ pub trait StreamHandler: ConnectionHandler {
     }
     /// Any other message, raw. Default: ERROR "Received unknown message type".
     fn on_unknown(&mut self, raw: &[u8]) {
-        tracing::error!("Received unknown message type: {}", String::from_utf8_lossy(raw));
+        tracing::error!(
+            "Received unknown message type: {}",
+            String::from_utf8_lossy(raw)
+        );
     }
 }
 
@@ -387,15 +435,20 @@ impl Endpoint for V1Endpoint {
 
     fn request(&self, http: &reqwest::Client) -> reqwest::RequestBuilder {
         // A fresh nonce and timestamp on every attempt.
-        let header = crate::oauth::sign_request(self.method.as_str(), &self.url, &self.form, &self.creds);
-        let mut auth = HeaderValue::from_str(&header).unwrap_or_else(|_| HeaderValue::from_static("OAuth"));
+        let header =
+            crate::oauth::sign_request(self.method.as_str(), &self.url, &self.form, &self.creds);
+        let mut auth =
+            HeaderValue::from_str(&header).unwrap_or_else(|_| HeaderValue::from_static("OAuth"));
         auth.set_sensitive(true);
-        let req = http.request(self.method.clone(), self.url.clone()).header(AUTHORIZATION, auth);
+        let req = http
+            .request(self.method.clone(), self.url.clone())
+            .header(AUTHORIZATION, auth);
         if self.method == http::Method::POST {
             let body = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(self.form.iter())
                 .finish();
-            req.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body)
+            req.header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body)
         } else {
             req
         }
@@ -421,7 +474,9 @@ impl Endpoint for V1Endpoint {
             Message::Disconnect(d) if d.should_reconnect() => {
                 Control::Reconnect(format!("disconnect code {}: {}", d.code, d.reason))
             }
-            Message::Disconnect(d) => Control::Stop(format!("disconnect code {}: {}", d.code, d.reason)),
+            Message::Disconnect(d) => {
+                Control::Stop(format!("disconnect code {}: {}", d.code, d.reason))
+            }
             _ => Control::Data,
         }
     }
@@ -445,7 +500,9 @@ pub struct StreamBuilder {
 
 impl std::fmt::Debug for StreamBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StreamBuilder").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("StreamBuilder")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -576,7 +633,13 @@ impl AsyncStream {
         self.open(http::Method::GET, url, Vec::new(), params.delimited)
     }
 
-    fn open(&self, method: http::Method, url: Url, form: Vec<(String, String)>, delimited: bool) -> Result<EventStream<RawMessage>, Error> {
+    fn open(
+        &self,
+        method: http::Method,
+        url: Url,
+        form: Vec<(String, String)>,
+        delimited: bool,
+    ) -> Result<EventStream<RawMessage>, Error> {
         if self
             .inner
             .running
@@ -652,11 +715,20 @@ mod tests {
         let mut bad = ok;
         bad.push("x".into());
         assert!(err(FilterParams::new().track(bad)).contains("400"));
-        assert!(FilterParams::new().track(["a".repeat(60)]).validate().is_ok());
+        assert!(FilterParams::new()
+            .track(["a".repeat(60)])
+            .validate()
+            .is_ok());
         assert!(err(FilterParams::new().track(["a".repeat(61)])).contains("60"));
         // bytes, not characters: 20 three-byte characters = 60 bytes, 21 = 63
-        assert!(FilterParams::new().track(["日".repeat(20)]).validate().is_ok());
-        assert!(FilterParams::new().track(["日".repeat(21)]).validate().is_err());
+        assert!(FilterParams::new()
+            .track(["日".repeat(20)])
+            .validate()
+            .is_ok());
+        assert!(FilterParams::new()
+            .track(["日".repeat(21)])
+            .validate()
+            .is_err());
         assert!(FilterParams::new().track([""]).validate().is_err());
     }
 
@@ -664,9 +736,14 @@ mod tests {
     fn location_rules() {
         let sf = [-122.75, 36.8, -121.75, 37.8];
         assert!(FilterParams::new().locations(sf).validate().is_ok());
-        assert!(err(FilterParams::new().locations([1.0, 2.0, 3.0, 4.0, 5.0])).contains("multiple of 4"));
+        assert!(
+            err(FilterParams::new().locations([1.0, 2.0, 3.0, 4.0, 5.0])).contains("multiple of 4")
+        );
         let boxes: Vec<f64> = (0..25).flat_map(|_| sf).collect();
-        assert!(FilterParams::new().locations(boxes.clone()).validate().is_ok());
+        assert!(FilterParams::new()
+            .locations(boxes.clone())
+            .validate()
+            .is_ok());
         let mut more = boxes;
         more.extend(sf);
         assert!(err(FilterParams::new().locations(more)).contains("25"));
@@ -674,13 +751,20 @@ mod tests {
         assert!(err(FilterParams::new().locations([0.0, -91.0, 1.0, 1.0])).contains("latitude"));
         assert!(err(FilterParams::new().locations([1.0, 0.0, 0.0, 1.0])).contains("south-west"));
         assert!(err(FilterParams::new().locations([0.0, 1.0, 1.0, 0.0])).contains("south-west"));
-        assert!(FilterParams::new().locations([-180.0, -90.0, 180.0, 90.0]).validate().is_ok());
+        assert!(FilterParams::new()
+            .locations([-180.0, -90.0, 180.0, 90.0])
+            .validate()
+            .is_ok());
     }
 
     #[test]
     fn filter_level() {
         for l in ["none", "low", "medium"] {
-            assert!(FilterParams::new().track(["a"]).filter_level(l).validate().is_ok());
+            assert!(FilterParams::new()
+                .track(["a"])
+                .filter_level(l)
+                .validate()
+                .is_ok());
         }
         assert!(err(FilterParams::new().track(["a"]).filter_level("high")).contains("filter_level"));
     }

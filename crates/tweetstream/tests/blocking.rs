@@ -8,8 +8,15 @@ use common::*;
 use tweetstream::blocking::StreamingClient;
 use tweetstream::{Event, StreamParams, StreamRule};
 
-fn emulator_thread() -> (tweetstream_emulator::EmulatorHandle, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+fn emulator_thread() -> (
+    tweetstream_emulator::EmulatorHandle,
+    tokio::runtime::Runtime,
+) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let emu = rt.block_on(start(emulator().rate(2000.0)));
     (emu, rt)
 }
@@ -18,7 +25,12 @@ fn emulator_thread() -> (tweetstream_emulator::EmulatorHandle, tokio::runtime::R
 fn blocking_iterator_and_rules() {
     let (emu, rt) = emulator_thread();
     let client = StreamingClient::from_builder(client_for(&emu)).unwrap();
-    let r = client.add_rules([StreamRule::new("cat OR dog OR music OR news OR rust")], false).unwrap();
+    let r = client
+        .add_rules(
+            [StreamRule::new("cat OR dog OR music OR news OR rust")],
+            false,
+        )
+        .unwrap();
     assert_eq!(r.data.len(), 1);
     let mut n = 0;
     for item in client.filter(StreamParams::new()).unwrap() {
@@ -40,7 +52,11 @@ fn threaded_mode_runs_a_handler_and_can_be_disconnected() {
     let (emu, rt) = emulator_thread();
     let client = StreamingClient::from_builder(client_for(&emu)).unwrap();
     let rec = Recorder::default();
-    let thread = client.sample(StreamParams::new()).unwrap().run_threaded(rec.clone()).unwrap();
+    let thread = client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run_threaded(rec.clone())
+        .unwrap();
     // Wait (bounded) until tweets flow, then stop from this thread.
     for _ in 0..500 {
         if rec.tweets().len() >= 5 {
@@ -61,8 +77,15 @@ fn threaded_mode_runs_a_handler_and_can_be_disconnected() {
 #[test]
 fn blocking_run_returns_the_fatal_error() {
     let (emu, rt) = emulator_thread();
-    let client = StreamingClient::from_builder(tweetstream::AsyncStreamingClient::builder("bad").api_base(emu.base_url())).unwrap();
-    let err = client.sample(StreamParams::new()).unwrap().run(Recorder::default()).unwrap_err();
+    let client = StreamingClient::from_builder(
+        tweetstream::AsyncStreamingClient::builder("bad").api_base(emu.base_url()),
+    )
+    .unwrap();
+    let err = client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(Recorder::default())
+        .unwrap_err();
     assert_eq!(err.status(), Some(401));
     rt.block_on(emu.shutdown());
 }

@@ -5,13 +5,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tweetstream::models::v2::{Includes, MatchingRule, Problem, StreamResponse, Tweet};
-use tweetstream::{AsyncStreamingClient, ClientBuilder, ConnectionHandler, Error, HttpError, ReconnectReason, StreamingHandler};
+use tweetstream::{
+    AsyncStreamingClient, ClientBuilder, ConnectionHandler, Error, HttpError, ReconnectReason,
+    StreamingHandler,
+};
 use tweetstream_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
 pub const TOKEN: &str = "test-bearer-token-5ecret";
 
 pub fn emulator() -> EmulatorBuilder {
-    Emulator::builder().bearer_token(TOKEN).seed(7).connect_rate_limit(10_000, Duration::from_secs(900))
+    Emulator::builder()
+        .bearer_token(TOKEN)
+        .seed(7)
+        .connect_rate_limit(10_000, Duration::from_secs(900))
 }
 
 pub async fn start(builder: EmulatorBuilder) -> EmulatorHandle {
@@ -64,7 +70,14 @@ impl ConnectionHandler for Recorder {
         self.push("closed");
     }
     fn on_connection_error(&mut self, error: &Error) {
-        self.push(format!("connection_error:{}", if matches!(error, Error::Stall(_)) { "stall" } else { "net" }));
+        self.push(format!(
+            "connection_error:{}",
+            if matches!(error, Error::Stall(_)) {
+                "stall"
+            } else {
+                "net"
+            }
+        ));
         if let Some(c) = &self.stop_on_connection_error {
             c.disconnect();
         }
@@ -134,7 +147,12 @@ impl StreamingHandler for Recorder {
 pub fn ids_sent(emu: &EmulatorHandle) -> Vec<String> {
     emu.connections()
         .iter()
-        .flat_map(|c| c.tweet_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>())
+        .flat_map(|c| {
+            c.tweet_ids
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 

@@ -33,23 +33,42 @@ async fn the_token_is_never_logged_or_shown() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let emu = start(emulator().rate(100.0).scenario(Scenario::new().then(Fate::status(503)).then(Fate::ResetAfter { messages: 2 }))).await;
-    let proxied = client_for(&emu).proxy("http://user:proxy-password@127.0.0.1:1").build().unwrap();
+    let emu = start(
+        emulator().rate(100.0).scenario(
+            Scenario::new()
+                .then(Fate::status(503))
+                .then(Fate::ResetAfter { messages: 2 }),
+        ),
+    )
+    .await;
+    let proxied = client_for(&emu)
+        .proxy("http://user:proxy-password@127.0.0.1:1")
+        .build()
+        .unwrap();
     let shown = format!("{proxied:?} {:?}", client_for(&emu));
-    assert!(!shown.contains(TOKEN) && !shown.contains("proxy-password"), "{shown}");
+    assert!(
+        !shown.contains(TOKEN) && !shown.contains("proxy-password"),
+        "{shown}"
+    );
 
     // Through the (dead) proxy: a connection error whose text must not show the proxy password.
     let mut s = proxied.sample(StreamParams::new()).unwrap();
     while let Some(item) = s.next().await {
         if let Err(e) = item {
             let text = format!("{e} {e:?}");
-            assert!(!text.contains("proxy-password") && !text.contains(TOKEN), "{text}");
+            assert!(
+                !text.contains("proxy-password") && !text.contains(TOKEN),
+                "{text}"
+            );
             proxied.disconnect();
         }
     }
 
     let client = client(&emu);
-    client.add_rules([StreamRule::new("cat")], false).await.unwrap();
+    client
+        .add_rules([StreamRule::new("cat")], false)
+        .await
+        .unwrap();
     let mut s = client.sample(StreamParams::new()).unwrap();
     let mut n = 0;
     while let Some(item) = s.next().await {
@@ -64,7 +83,10 @@ async fn the_token_is_never_logged_or_shown() {
             _ => {}
         }
     }
-    let bad = tweetstream::AsyncStreamingClient::builder("wrong-secret-token").api_base(emu.base_url()).build().unwrap();
+    let bad = tweetstream::AsyncStreamingClient::builder("wrong-secret-token")
+        .api_base(emu.base_url())
+        .build()
+        .unwrap();
     let e = bad.get_rules(&[] as &[&str]).await.unwrap_err();
     assert!(!format!("{e} {e:?}").contains("wrong-secret-token"));
     emu.shutdown().await;

@@ -20,13 +20,20 @@ fn assert_no_loss_no_dup(emu: &tweetstream_emulator::EmulatorHandle, received: &
         let ids: Vec<String> = c.tweet_ids.iter().map(|i| i.to_string()).collect();
         if i + 1 == conns.len() {
             let rest = received.len().saturating_sub(expected.len());
-            assert!(rest <= ids.len(), "received more than sent on the last connection");
+            assert!(
+                rest <= ids.len(),
+                "received more than sent on the last connection"
+            );
             expected.extend(ids.into_iter().take(rest));
         } else {
             expected.extend(ids);
         }
     }
-    assert_eq!(received, &expected[..], "tweets received differ from tweets sent");
+    assert_eq!(
+        received,
+        &expected[..],
+        "tweets received differ from tweets sent"
+    );
     let mut dedup = received.to_vec();
     dedup.sort();
     dedup.dedup();
@@ -38,13 +45,23 @@ async fn filter_delivers_matching_tweets_with_their_rules() {
     let emu = start(emulator().rate(200.0)).await;
     let client = client(&emu);
     let added = client
-        .add_rules([StreamRule::tagged("cat OR dog OR music OR rust OR news", "pets")], false)
+        .add_rules(
+            [StreamRule::tagged(
+                "cat OR dog OR music OR rust OR news",
+                "pets",
+            )],
+            false,
+        )
         .await
         .unwrap();
     assert_eq!(added.data.len(), 1);
     let rule_id = added.data[0].id.clone().unwrap();
     let mut stream = client
-        .filter(StreamParams::new().expansions(["author_id"]).tweet_fields(["author_id", "created_at"]))
+        .filter(
+            StreamParams::new()
+                .expansions(["author_id"])
+                .tweet_fields(["author_id", "created_at"]),
+        )
         .unwrap();
     let mut got = Vec::new();
     while let Some(item) = stream.next().await {
@@ -97,9 +114,11 @@ async fn handler_callbacks_come_in_tweepys_order() {
 #[tokio::test(start_paused = true)]
 async fn clean_close_reconnects_at_once_and_loses_nothing() {
     let emu = start(
-        emulator()
-            .rate(500.0)
-            .scenario(Scenario::new().then(Fate::CloseAfter { messages: 5 }).then(Fate::CloseAfter { messages: 5 })),
+        emulator().rate(500.0).scenario(
+            Scenario::new()
+                .then(Fate::CloseAfter { messages: 5 })
+                .then(Fate::CloseAfter { messages: 5 }),
+        ),
     )
     .await;
     let client = client(&emu);
@@ -107,11 +126,24 @@ async fn clean_close_reconnects_at_once_and_loses_nothing() {
         stop_after: Some((15, client.clone())),
         ..Recorder::default()
     };
-    client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap();
+    client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap();
     let log = rec.log();
     assert_eq!(
         only(&log, &["closed", "reconnect", "connect"]),
-        ["connect", "closed", "reconnect:closed:0ms", "connect", "closed", "reconnect:closed:0ms", "connect"]
+        [
+            "connect",
+            "closed",
+            "reconnect:closed:0ms",
+            "connect",
+            "closed",
+            "reconnect:closed:0ms",
+            "connect"
+        ]
     );
     assert_no_loss_no_dup(&emu, &rec.tweets());
     assert_eq!(client.stats().closed_by_server, 2);
@@ -120,17 +152,32 @@ async fn clean_close_reconnects_at_once_and_loses_nothing() {
 
 #[tokio::test(start_paused = true)]
 async fn reset_in_the_middle_of_a_message_is_a_connection_error_and_recovers() {
-    let emu = start(emulator().rate(500.0).scenario(Scenario::new().then(Fate::ResetAfter { messages: 3 }))).await;
+    let emu = start(
+        emulator()
+            .rate(500.0)
+            .scenario(Scenario::new().then(Fate::ResetAfter { messages: 3 })),
+    )
+    .await;
     let client = client(&emu);
     let rec = Recorder {
         stop_after: Some((8, client.clone())),
         ..Recorder::default()
     };
-    client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap();
+    client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap();
     let log = rec.log();
     assert_eq!(
         only(&log, &["connection_error", "reconnect", "connect"]),
-        ["connect", "connection_error:net", "reconnect:network:0ms", "connect"]
+        [
+            "connect",
+            "connection_error:net",
+            "reconnect:network:0ms",
+            "connect"
+        ]
     );
     assert_no_loss_no_dup(&emu, &rec.tweets());
     emu.shutdown().await;
@@ -141,10 +188,17 @@ async fn a_stall_is_detected_after_the_timeout_and_the_connection_replaced() {
     let emu = start(
         emulator()
             .rate(100.0)
-            .scenario(Scenario::new().then(Fate::stall(2, Duration::from_secs(600), AfterStall::Close))),
+            .scenario(Scenario::new().then(Fate::stall(
+                2,
+                Duration::from_secs(600),
+                AfterStall::Close,
+            ))),
     )
     .await;
-    let client = client_for(&emu).stall_timeout(Duration::from_secs(30)).build().unwrap();
+    let client = client_for(&emu)
+        .stall_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
     let mut stream = client.sample(StreamParams::new()).unwrap();
     let mut tweets = 0;
     let mut stalled_at = None;
@@ -167,7 +221,10 @@ async fn a_stall_is_detected_after_the_timeout_and_the_connection_replaced() {
     }
     let stalled_at = stalled_at.expect("a stall was reported");
     // Two tweets at 100/s, then 30 s of silence.
-    assert!(stalled_at >= Duration::from_secs(30) && stalled_at < Duration::from_secs(31), "{stalled_at:?}");
+    assert!(
+        stalled_at >= Duration::from_secs(30) && stalled_at < Duration::from_secs(31),
+        "{stalled_at:?}"
+    );
     assert_eq!(client.stats().stalls, 1);
     emu.wait_for_closed_connections(2).await;
     emu.shutdown().await;
@@ -175,18 +232,39 @@ async fn a_stall_is_detected_after_the_timeout_and_the_connection_replaced() {
 
 #[tokio::test(start_paused = true)]
 async fn http_errors_back_off_5_then_10_seconds() {
-    let emu = start(emulator().rate(100.0).scenario(Scenario::new().then(Fate::status(503)).then(Fate::status(500)))).await;
+    let emu = start(
+        emulator().rate(100.0).scenario(
+            Scenario::new()
+                .then(Fate::status(503))
+                .then(Fate::status(500)),
+        ),
+    )
+    .await;
     let client = client(&emu);
     let rec = Recorder {
         stop_after: Some((1, client.clone())),
         ..Recorder::default()
     };
     let t0 = Instant::now();
-    client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap();
-    assert_eq!(rec.waits(), [Duration::from_secs(5), Duration::from_secs(10)]);
+    client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        rec.waits(),
+        [Duration::from_secs(5), Duration::from_secs(10)]
+    );
     assert_eq!(
         only(&rec.log(), &["request_error", "reconnect", "connect"]),
-        ["request_error:503", "reconnect:http:5000ms", "request_error:500", "reconnect:http:10000ms", "connect"]
+        [
+            "request_error:503",
+            "reconnect:http:5000ms",
+            "request_error:500",
+            "reconnect:http:10000ms",
+            "connect"
+        ]
     );
     assert!(Instant::now() - t0 >= Duration::from_secs(15));
     emu.shutdown().await;
@@ -195,9 +273,11 @@ async fn http_errors_back_off_5_then_10_seconds() {
 #[tokio::test(start_paused = true)]
 async fn too_many_connections_429_waits_a_minute_then_doubles() {
     let emu = start(
-        emulator()
-            .rate(100.0)
-            .scenario(Scenario::new().then(Fate::status(429)).then(Fate::status_variant(429, StatusVariant::RateLimit))),
+        emulator().rate(100.0).scenario(
+            Scenario::new()
+                .then(Fate::status(429))
+                .then(Fate::status_variant(429, StatusVariant::RateLimit)),
+        ),
     )
     .await;
     let client = client(&emu);
@@ -214,7 +294,10 @@ async fn too_many_connections_429_waits_a_minute_then_doubles() {
     }
     assert_eq!(waits, [Duration::from_secs(60), Duration::from_secs(120)]);
     assert_eq!(bodies[0].status, 429);
-    assert_eq!(bodies[0].problems[0].extra_str("connection_issue"), Some("TooManyConnections"));
+    assert_eq!(
+        bodies[0].problems[0].extra_str("connection_issue"),
+        Some("TooManyConnections")
+    );
     assert_eq!(client.stats().rate_limited, 2);
     emu.shutdown().await;
 }
@@ -222,9 +305,17 @@ async fn too_many_connections_429_waits_a_minute_then_doubles() {
 #[tokio::test(start_paused = true)]
 async fn wrong_token_is_fatal_with_xs_body() {
     let emu = start(emulator()).await;
-    let client = tweetstream::AsyncStreamingClient::builder("wrong-token").api_base(emu.base_url()).build().unwrap();
+    let client = tweetstream::AsyncStreamingClient::builder("wrong-token")
+        .api_base(emu.base_url())
+        .build()
+        .unwrap();
     let rec = Recorder::default();
-    let err = client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap_err();
+    let err = client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap_err();
     match &err {
         Error::Http(h) => {
             assert_eq!(h.status, 401);
@@ -244,9 +335,18 @@ async fn every_fatal_status_ends_the_stream_at_once() {
         let emu = start(emulator().scenario(Scenario::new().then(Fate::status(status)))).await;
         let client = client(&emu);
         let t0 = Instant::now();
-        let err = client.sample(StreamParams::new()).unwrap().run(Recorder::default()).await.unwrap_err();
+        let err = client
+            .sample(StreamParams::new())
+            .unwrap()
+            .run(Recorder::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), Some(status));
-        assert_eq!(Instant::now() - t0, Duration::ZERO, "no wait before a fatal stop ({status})");
+        assert_eq!(
+            Instant::now() - t0,
+            Duration::ZERO,
+            "no wait before a fatal stop ({status})"
+        );
         assert_eq!(emu.requests().len(), 1);
         emu.shutdown().await;
     }
@@ -256,22 +356,47 @@ async fn every_fatal_status_ends_the_stream_at_once() {
 async fn filter_without_rules_gets_409_and_stops() {
     let emu = start(emulator()).await;
     let client = client(&emu);
-    let err = client.filter(StreamParams::new()).unwrap().run(Recorder::default()).await.unwrap_err();
+    let err = client
+        .filter(StreamParams::new())
+        .unwrap()
+        .run(Recorder::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(409));
     emu.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn operational_disconnect_reaches_on_errors_and_reconnects() {
-    let emu = start(emulator().rate(200.0).scenario(Scenario::new().then(Fate::operational_disconnect(2)))).await;
+    let emu = start(
+        emulator()
+            .rate(200.0)
+            .scenario(Scenario::new().then(Fate::operational_disconnect(2))),
+    )
+    .await;
     let client = client(&emu);
     let rec = Recorder {
         stop_after: Some((5, client.clone())),
         ..Recorder::default()
     };
-    client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap();
+    client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap();
     let log = only(&rec.log(), &["errors", "reconnect", "connect", "tweet"]);
-    assert_eq!(log[..6], ["connect", "tweet", "tweet", "errors", "reconnect:server_disconnect:0ms", "connect"]);
+    assert_eq!(
+        log[..6],
+        [
+            "connect",
+            "tweet",
+            "tweet",
+            "errors",
+            "reconnect:server_disconnect:0ms",
+            "connect"
+        ]
+    );
     assert_no_loss_no_dup(&emu, &rec.tweets());
     assert_eq!(client.stats().server_disconnects, 1);
     emu.shutdown().await;
@@ -298,10 +423,19 @@ async fn bad_messages_are_reported_and_the_stream_goes_on() {
             stop_after: Some((3, client.clone())),
             ..Recorder::default()
         };
-        client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap();
+        client
+            .sample(StreamParams::new())
+            .unwrap()
+            .run(rec.clone())
+            .await
+            .unwrap();
         let log = only(&rec.log(), &["exception", "reconnect", "tweet"]);
         assert_eq!(log.iter().filter(|l| l.starts_with("reconnect")).count(), 0);
-        assert_eq!(log.iter().filter(|l| l.starts_with("exception")).count(), 1, "{log:?}");
+        assert_eq!(
+            log.iter().filter(|l| l.starts_with("exception")).count(),
+            1,
+            "{log:?}"
+        );
         assert_eq!(rec.tweets().len(), 3);
         assert_eq!(client.stats().decode_errors, 1);
         emu.wait_for_active_connections(0).await;
@@ -335,14 +469,24 @@ async fn keep_alives_keep_a_quiet_stream_alive() {
 
 #[tokio::test(start_paused = true)]
 async fn max_retries_counts_every_failure_and_gives_up_without_sleeping() {
-    let emu = start(emulator().scenario(
-        Scenario::new().then(Fate::status(503)).then(Fate::CloseAfter { messages: 0 }).then(Fate::status(503)),
-    ))
+    let emu = start(
+        emulator().scenario(
+            Scenario::new()
+                .then(Fate::status(503))
+                .then(Fate::CloseAfter { messages: 0 })
+                .then(Fate::status(503)),
+        ),
+    )
     .await;
     let client = client_for(&emu).max_retries(2).build().unwrap();
     let rec = Recorder::default();
     let t0 = Instant::now();
-    let err = client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap_err();
+    let err = client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap_err();
     match err {
         Error::GaveUp { attempts, last } => {
             assert_eq!(attempts, 3);
@@ -370,28 +514,54 @@ async fn network_errors_back_off_linearly_and_count_toward_max_retries() {
         .build()
         .unwrap();
     let rec = Recorder::default();
-    let err = client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap_err();
+    let err = client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::GaveUp { attempts: 4, .. }), "{err:?}");
-    assert_eq!(rec.waits(), [Duration::from_millis(250), Duration::from_millis(500), Duration::from_millis(750)]);
+    assert_eq!(
+        rec.waits(),
+        [
+            Duration::from_millis(250),
+            Duration::from_millis(500),
+            Duration::from_millis(750)
+        ]
+    );
     assert_eq!(only(&rec.log(), &["connection_error"]).len(), 4);
 }
 
 #[tokio::test(start_paused = true)]
 async fn servers_that_accept_then_close_do_not_cause_a_hot_loop() {
-    let emu = start(emulator().rate(100.0).scenario(
-        Scenario::new()
-            .then(Fate::CloseAfter { messages: 0 })
-            .then(Fate::CloseAfter { messages: 0 })
-            .then(Fate::CloseAfter { messages: 0 }),
-    ))
+    let emu = start(
+        emulator().rate(100.0).scenario(
+            Scenario::new()
+                .then(Fate::CloseAfter { messages: 0 })
+                .then(Fate::CloseAfter { messages: 0 })
+                .then(Fate::CloseAfter { messages: 0 }),
+        ),
+    )
     .await;
     let client = client(&emu);
     let rec = Recorder {
         stop_after: Some((1, client.clone())),
         ..Recorder::default()
     };
-    client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap();
-    assert_eq!(rec.waits(), [Duration::ZERO, Duration::from_millis(250), Duration::from_millis(500)]);
+    client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        rec.waits(),
+        [
+            Duration::ZERO,
+            Duration::from_millis(250),
+            Duration::from_millis(500)
+        ]
+    );
     emu.shutdown().await;
 }
 
@@ -424,13 +594,23 @@ async fn disconnect_during_a_back_off_wait_stops_at_once() {
 
 #[tokio::test(start_paused = true)]
 async fn disconnect_in_on_connection_error_prevents_the_reconnect() {
-    let emu = start(emulator().rate(100.0).scenario(Scenario::new().then(Fate::ResetAfter { messages: 1 }))).await;
+    let emu = start(
+        emulator()
+            .rate(100.0)
+            .scenario(Scenario::new().then(Fate::ResetAfter { messages: 1 })),
+    )
+    .await;
     let client = client(&emu);
     let rec = Recorder {
         stop_on_connection_error: Some(client.clone()),
         ..Recorder::default()
     };
-    client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap();
+    client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap();
     let log = rec.log();
     assert!(!log.iter().any(|l| l.starts_with("reconnect")), "{log:?}");
     assert_eq!(log.last().map(String::as_str), Some("disconnect"));
@@ -443,11 +623,20 @@ async fn a_second_stream_while_running_is_an_error() {
     let emu = start(emulator().rate(10.0)).await;
     let client = client(&emu);
     let stream = client.sample(StreamParams::new()).unwrap();
-    assert!(matches!(client.sample(StreamParams::new()), Err(Error::AlreadyRunning)));
-    assert!(matches!(client.clone().filter(StreamParams::new()), Err(Error::AlreadyRunning)));
+    assert!(matches!(
+        client.sample(StreamParams::new()),
+        Err(Error::AlreadyRunning)
+    ));
+    assert!(matches!(
+        client.clone().filter(StreamParams::new()),
+        Err(Error::AlreadyRunning)
+    ));
     drop(stream);
     let mut again = client.sample(StreamParams::new()).unwrap();
-    assert!(matches!(again.next().await, Some(Ok(Event::Connected { .. }))));
+    assert!(matches!(
+        again.next().await,
+        Some(Ok(Event::Connected { .. }))
+    ));
     emu.shutdown().await;
 }
 
@@ -478,7 +667,12 @@ async fn gzip_streams_decode() {
         stop_after: Some((5, client.clone())),
         ..Recorder::default()
     };
-    client.sample(StreamParams::new()).unwrap().run(rec.clone()).await.unwrap();
+    client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap();
     assert!(emu.connections()[0].gzip);
     assert_no_loss_no_dup(&emu, &rec.tweets());
     emu.shutdown().await;
@@ -491,7 +685,12 @@ async fn partitions_of_the_firehose_and_sample10() {
     let mut ids = std::collections::HashSet::new();
     for (p, firehose) in [(1u32, true), (2, true), (1, false)] {
         let params = StreamParams::new().partition(p);
-        let mut s = if firehose { client.firehose(params) } else { client.sample10(params) }.unwrap();
+        let mut s = if firehose {
+            client.firehose(params)
+        } else {
+            client.sample10(params)
+        }
+        .unwrap();
         let mut n = 0;
         while let Some(item) = s.next().await {
             if let Ok(Event::Message(r)) = item {

@@ -1358,7 +1358,9 @@ mod tests {
     fn data_dir() -> PathBuf {
         std::env::var_os("TWEETSTREAM_DATA_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")))
+            .unwrap_or_else(|| {
+                PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
+            })
     }
 
     fn read(name: &str) -> Vec<u8> {
