@@ -344,7 +344,7 @@ fn classify(line: Bytes) -> Result<Frame, FrameError> {
     if line.first() != Some(&b'{') && trim_ascii(&line).is_empty() {
         return Ok(Frame::KeepAlive);
     }
-    match std::str::from_utf8(&line) {
+    match simdutf8::compat::from_utf8(&line) {
         Ok(_) => Ok(Frame::Message(line)),
         Err(e) => Err(FrameError::InvalidUtf8 {
             preview: line[..line.len().min(PREVIEW)].to_vec(),

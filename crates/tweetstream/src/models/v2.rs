@@ -65,7 +65,12 @@ pub struct StreamResponse {
 impl StreamResponse {
     /// Decode one message. Keeps `raw` (a cheap reference-counted slice).
     pub fn decode(raw: Bytes) -> Result<StreamResponse, crate::Error> {
-        match serde_json::from_slice::<StreamResponse>(&raw) {
+        // One UTF-8 check of the whole message, then a parse that does not re-check each string.
+        let text = match simdutf8::compat::from_utf8(&raw) {
+            Ok(t) => t,
+            Err(e) => return Err(crate::Error::decode(e, &raw)),
+        };
+        match serde_json::from_str::<StreamResponse>(text) {
             Ok(mut r) => {
                 r.raw = raw;
                 Ok(r)
