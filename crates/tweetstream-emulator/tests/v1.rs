@@ -384,7 +384,7 @@ async fn scripted_v1_disconnect_and_eviction_code_7() {
         }
         (last, a.ended)
     });
-    let mut b = Lines::new(get_signed(&emu, "/1.1/statuses/filter.json?track=a").await);
+    let mut b = Lines::new(get_signed(&emu, "/1.1/statuses/filter.json?track=rt").await);
     b.take_json(1).await;
     let (last, ended) = reader.await.unwrap();
     let last: Value = serde_json::from_slice(&last.unwrap()).unwrap();
