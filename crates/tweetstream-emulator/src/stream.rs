@@ -930,6 +930,8 @@ impl Producer {
     }
 
     async fn finish(mut self, reason: CloseReason) {
+        // A client that reconnects must not get the tweets this connection already sent.
+        self.shared.timeline.retire(self.cursor);
         // A clean end: v1.1 says why (eviction → 7 admin logout, shutdown → 1), gzip gets
         // its trailer, and dropping the sender ends the chunked body.
         let clean = !matches!(

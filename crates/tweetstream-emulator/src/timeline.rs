@@ -24,6 +24,8 @@ pub(crate) struct Timeline {
     pub start_wall: SystemTime,
     pub rate: f64,
     head: AtomicU64,
+    /// One past the last sequence number sent by a connection that has ended.
+    retired: AtomicU64,
     /// (milliseconds since start, bucketed; head at the end of that bucket)
     checkpoints: Mutex<VecDeque<(u64, u64)>>,
 }
@@ -40,6 +42,7 @@ impl Timeline {
             start_wall: SystemTime::now(),
             rate,
             head: AtomicU64::new(0),
+            retired: AtomicU64::new(0),
             checkpoints: Mutex::new(VecDeque::new()),
         }
     }
@@ -53,12 +56,13 @@ impl Timeline {
     }
 
     /// The first sequence number a connection opened at `t` gets: the first posted at or after
-    /// `t`, but never one a connection already served (so a client that reconnects at the very
-    /// instant a tweet was posted does not get it twice).
+    /// `t`, but never one a connection that has ended already sent (so a client that reconnects
+    /// at the very instant a tweet was posted does not get it twice). Connections open at the
+    /// same time share the timeline and see the same tweets.
     pub fn live_seq(&self, t: Instant) -> u64 {
         if self.paced() {
             let posted = (self.elapsed_secs(t) * self.rate).ceil() as u64;
-            posted.max(self.head.load(Ordering::Acquire))
+            posted.max(self.retired.load(Ordering::Acquire))
         } else {
             self.head.load(Ordering::Acquire)
         }
@@ -92,6 +96,13 @@ impl Timeline {
             return self.start + Duration::from_secs(1_000_000_000_000);
         }
         self.start
+    }
+
+    /// Record that a connection that sent every sequence number below `end` has ended.
+    pub fn retire(&self, end: u64) {
+        if self.paced() {
+            self.retired.fetch_max(end, Ordering::AcqRel);
+        }
     }
 
     /// Record that a connection produced every sequence number below `end`.
