@@ -59,6 +59,10 @@ pub struct RequestRecord {
     pub id: u64,
     /// When it arrived, since the emulator started (tokio clock).
     pub at: Duration,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// Whether the request accepted gzip.
+    pub accept_gzip: bool,
     /// HTTP method.
     pub method: String,
     /// Path.

@@ -365,9 +365,16 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<EmuBody
     if ctx.auth.error.is_some() && (status == 401 || status == 403) {
         shared.observe(|o| o.counters.auth_failures += 1);
     }
+    let user_agent = ctx
+        .headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let rec = RequestRecord {
         id: ctx.id,
         at: ctx.at,
+        user_agent,
+        accept_gzip: ctx.gzip,
         method: ctx.method.to_string(),
         path: ctx.path.clone(),
         query: ctx.query,

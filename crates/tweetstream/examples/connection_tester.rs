@@ -39,7 +39,9 @@ async fn main() -> Result<(), Error> {
     let client = AsyncStreamingClient::builder(target.bearer_token.as_str())
         .api_base(&target.api_base)
         .build()?;
-    let tester = ConnectionTester { client: client.clone() };
+    let tester = ConnectionTester {
+        client: client.clone(),
+    };
     client.sample(StreamParams::new())?.run(tester).await?;
     eprintln!("stopped after the first connection error");
     Ok(())

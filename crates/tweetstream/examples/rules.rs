@@ -17,7 +17,10 @@ async fn main() -> Result<(), tweetstream::Error> {
         .api_base(&target.api_base)
         .build()?;
 
-    let rules = [StreamRule::tagged("cat OR kitten", "cats"), StreamRule::tagged("dog -is:retweet", "dogs")];
+    let rules = [
+        StreamRule::tagged("cat OR kitten", "cats"),
+        StreamRule::tagged("dog -is:retweet", "dogs"),
+    ];
     let check = client.add_rules(rules.clone(), true).await?;
     println!("dry run: {:?}", check.meta.summary);
     let added = client.add_rules(rules, false).await?;
@@ -25,15 +28,30 @@ async fn main() -> Result<(), tweetstream::Error> {
         println!("not added: {:?} {:?}", e.title, e.extra_str("value"));
     }
     for r in client.get_rules(&[] as &[&str]).await?.data {
-        println!("rule {} {:?} [{}]", r.id.unwrap_or_default(), r.value, r.tag.unwrap_or_default());
+        println!(
+            "rule {} {:?} [{}]",
+            r.id.unwrap_or_default(),
+            r.value,
+            r.tag.unwrap_or_default()
+        );
     }
 
     let mut stream = client.filter(StreamParams::new())?;
     let mut n = 0;
     while let Some(item) = stream.next().await {
         if let Ok(Event::Message(m)) = item {
-            let tags: Vec<_> = m.matching_rules.iter().filter_map(|r| r.tag.clone()).collect();
-            println!("{:?} {}", tags, m.data.map(|t| t.text.replace('\n', " ")).unwrap_or_default());
+            let tags: Vec<_> = m
+                .matching_rules
+                .iter()
+                .filter_map(|r| r.tag.clone())
+                .collect();
+            println!(
+                "{:?} {}",
+                tags,
+                m.data
+                    .map(|t| t.text.replace('\n', " "))
+                    .unwrap_or_default()
+            );
             n += 1;
             if n >= support::limit(5) {
                 client.disconnect();
@@ -41,7 +59,12 @@ async fn main() -> Result<(), tweetstream::Error> {
         }
     }
 
-    let deleted = client.delete_rules(RuleSelector::values(["cat OR kitten", "dog -is:retweet"]), false).await?;
+    let deleted = client
+        .delete_rules(
+            RuleSelector::values(["cat OR kitten", "dog -is:retweet"]),
+            false,
+        )
+        .await?;
     println!("deleted: {:?}", deleted.meta.summary.map(|s| s.deleted));
     Ok(())
 }

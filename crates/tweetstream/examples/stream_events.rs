@@ -25,24 +25,36 @@ async fn main() -> Result<(), tweetstream::Error> {
     let mut tweets = 0;
     while let Some(item) = stream.next().await {
         match item {
-            Ok(Event::Connected { rate_limit }) => eprintln!("connected (rate limit {rate_limit:?})"),
+            Ok(Event::Connected { rate_limit }) => {
+                eprintln!("connected (rate limit {rate_limit:?})")
+            }
             Ok(Event::KeepAlive) => eprintln!("keep-alive"),
             Ok(Event::Message(m)) => {
                 let Some(tweet) = &m.data else { continue };
                 let author = m
                     .includes
                     .as_ref()
-                    .and_then(|i| i.users.iter().find(|u| Some(&u.id) == tweet.author_id.as_ref()))
+                    .and_then(|i| {
+                        i.users
+                            .iter()
+                            .find(|u| Some(&u.id) == tweet.author_id.as_ref())
+                    })
                     .map(|u| u.username.as_str())
                     .unwrap_or("?");
-                println!("@{author} [{}]: {}", tweet.lang.as_deref().unwrap_or("?"), tweet.text.replace('\n', " "));
+                println!(
+                    "@{author} [{}]: {}",
+                    tweet.lang.as_deref().unwrap_or("?"),
+                    tweet.text.replace('\n', " ")
+                );
                 tweets += 1;
                 if tweets >= support::limit(10) {
                     stream.disconnect();
                 }
             }
             Ok(Event::Closed) => eprintln!("closed by the server"),
-            Ok(Event::Reconnecting { delay, reason, .. }) => eprintln!("reconnecting in {delay:?}: {reason}"),
+            Ok(Event::Reconnecting { delay, reason, .. }) => {
+                eprintln!("reconnecting in {delay:?}: {reason}")
+            }
             Err(e) => eprintln!("error: {e}"),
         }
     }

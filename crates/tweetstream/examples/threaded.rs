@@ -31,7 +31,9 @@ fn main() -> Result<(), tweetstream::Error> {
         AsyncStreamingClient::builder(target.bearer_token.as_str()).api_base(&target.api_base),
     )?;
     let count = Arc::new(AtomicUsize::new(0));
-    let thread = client.sample(StreamParams::new())?.run_threaded(Counter(count.clone()))?;
+    let thread = client
+        .sample(StreamParams::new())?
+        .run_threaded(Counter(count.clone()))?;
     // The main thread is free: wait (at most 10 s) until enough tweets arrived.
     let limit = support::limit(10);
     for _ in 0..1000 {
@@ -42,6 +44,9 @@ fn main() -> Result<(), tweetstream::Error> {
     }
     thread.disconnect();
     thread.join()?;
-    eprintln!("{} tweets received on the stream thread", count.load(Ordering::Relaxed));
+    eprintln!(
+        "{} tweets received on the stream thread",
+        count.load(Ordering::Relaxed)
+    );
     Ok(())
 }

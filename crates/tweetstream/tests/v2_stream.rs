@@ -707,3 +707,27 @@ async fn partitions_of_the_firehose_and_sample10() {
     }
     emu.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn requests_carry_the_user_agent_and_ask_for_gzip() {
+    let emu = start(emulator().rate(100.0)).await;
+    let client = client(&emu);
+    let mut s = client.sample(StreamParams::new()).unwrap();
+    assert!(matches!(s.next().await, Some(Ok(Event::Connected { .. }))));
+    drop(s);
+    client.get_rules(&[] as &[&str]).await.unwrap();
+    let custom = client_for(&emu)
+        .user_agent("my-app/2.0")
+        .gzip(false)
+        .build()
+        .unwrap();
+    custom.get_rules(&[] as &[&str]).await.unwrap();
+    let reqs = emu.requests();
+    let want = format!("tweetstream/{}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(reqs[0].user_agent.as_deref(), Some(want.as_str()));
+    assert!(reqs[0].accept_gzip);
+    assert_eq!(reqs[1].user_agent.as_deref(), Some(want.as_str()));
+    assert_eq!(reqs[2].user_agent.as_deref(), Some("my-app/2.0"));
+    assert!(!reqs[2].accept_gzip);
+    emu.shutdown().await;
+}

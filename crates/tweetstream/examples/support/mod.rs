@@ -25,7 +25,8 @@ pub fn limit(default: usize) -> usize {
 /// Connect to X when `X_BEARER_TOKEN` is set, else to a fresh local emulator.
 pub async fn target() -> Target {
     if let Ok(token) = std::env::var("X_BEARER_TOKEN") {
-        let api_base = std::env::var("X_API_BASE").unwrap_or_else(|_| tweetstream::DEFAULT_API_BASE.to_string());
+        let api_base = std::env::var("X_API_BASE")
+            .unwrap_or_else(|_| tweetstream::DEFAULT_API_BASE.to_string());
         return Target {
             api_base,
             bearer_token: token,
@@ -38,7 +39,10 @@ pub async fn target() -> Target {
         .start()
         .await
         .expect("the emulator starts on 127.0.0.1");
-    eprintln!("(no X_BEARER_TOKEN: using the local emulator at {})", emu.base_url());
+    eprintln!(
+        "(no X_BEARER_TOKEN: using the local emulator at {})",
+        emu.base_url()
+    );
     Target {
         api_base: emu.base_url(),
         bearer_token: "example-token".into(),
