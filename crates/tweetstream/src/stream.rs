@@ -430,7 +430,8 @@ impl<M: Send + 'static> EventStream<M> {
     pub(crate) fn new<E: Endpoint<Message = M>>(sup: Supervisor<E>) -> EventStream<M> {
         let exit = sup.exit.clone();
         let cancel = sup.s.cancel.clone();
-        let inner = futures_util::stream::unfold(sup, |mut s| async move {
+        // Boxed, so each step moves a pointer rather than the whole supervisor.
+        let inner = futures_util::stream::unfold(Box::new(sup), |mut s| async move {
             s.next().await.map(|item| (item, s))
         });
         EventStream {

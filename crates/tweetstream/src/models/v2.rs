@@ -45,9 +45,9 @@ impl PartialEq for RawJson {
 /// errors. A line with only `errors` (such as an operational disconnect) has `data: None`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct StreamResponse {
-    /// The tweet.
+    /// The tweet (boxed: it is large, and responses move through the pipeline).
     #[serde(default)]
-    pub data: Option<Tweet>,
+    pub data: Option<Box<Tweet>>,
     /// Objects referenced by the tweet, for the requested expansions.
     #[serde(default)]
     pub includes: Option<Includes>,
