@@ -16,6 +16,9 @@ use crate::output::{FileReport, OutputSpec, Sink};
 use crate::progress::{Live, Progress, StatsFn};
 use crate::units::{human_bytes, human_duration};
 
+/// The output is flushed this often (and on rotation and at exit).
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
 /// A message whose bytes are kept exactly as received.
 pub trait RawBytes: Send + 'static {
     /// The message as received (no line terminator).
@@ -50,6 +53,11 @@ impl Stopper {
             }
         }
         self.token.cancel();
+    }
+
+    /// Whether a stop was requested.
+    pub fn is_stopped(&self) -> bool {
+        self.token.is_cancelled()
     }
 
     /// Resolves when a stop is requested.
@@ -257,15 +265,48 @@ pub async fn run<M: RawBytes>(job: Job<M>) -> Result<(), CliError> {
     let mut written_bytes: u64 = 0;
     let mut pending_error: Option<tweetstream::Error> = None;
     let mut connects = 0u64;
-    let mut flush_tick = tokio::time::interval(Duration::from_secs(1));
-    flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    flush_tick.tick().await;
+    let mut next_flush = tokio::time::Instant::now() + FLUSH_EVERY;
+    let mut since_check = 0u32;
 
-    let outcome = loop {
-        tokio::select! {
-            biased;
-            _ = stopper.stopped() => break Outcome::Stopped,
-            item = stream.next() => match item {
+    // (A stop may already have been requested, e.g. SIGTERM while the rules were set up.)
+    let outcome = if stopper.is_stopped() {
+        Outcome::Stopped
+    } else {
+        loop {
+            // Fast path: a message the client can produce without waiting. Stop requests and
+            // the periodic flush are then checked every few hundred messages, which keeps the
+            // per-message cost to copying the bytes.
+            let item = match stream.next().now_or_never() {
+                Some(item) => {
+                    since_check += 1;
+                    if since_check >= 256 {
+                        since_check = 0;
+                        if stopper.is_stopped() {
+                            break Outcome::Stopped;
+                        }
+                        if tokio::time::Instant::now() >= next_flush {
+                            next_flush = tokio::time::Instant::now() + FLUSH_EVERY;
+                            if !sink.flush().await {
+                                break Outcome::WriterStopped;
+                            }
+                        }
+                    }
+                    item
+                }
+                None => tokio::select! {
+                    biased;
+                    _ = stopper.stopped() => break Outcome::Stopped,
+                    item = stream.next() => item,
+                    _ = tokio::time::sleep_until(next_flush) => {
+                        next_flush = tokio::time::Instant::now() + FLUSH_EVERY;
+                        if !sink.flush().await {
+                            break Outcome::WriterStopped;
+                        }
+                        continue;
+                    }
+                },
+            };
+            match item {
                 None => break Outcome::Ended,
                 Some(Ok(Event::Message(m))) => {
                     let raw = m.raw_bytes();
@@ -274,36 +315,46 @@ pub async fn run<M: RawBytes>(job: Job<M>) -> Result<(), CliError> {
                         break Outcome::WriterStopped;
                     }
                     written += 1;
-                    live.messages.store(written, std::sync::atomic::Ordering::Relaxed);
+                    live.messages
+                        .store(written, std::sync::atomic::Ordering::Relaxed);
                     if limit == Some(written) {
                         break Outcome::Limit;
                     }
                 }
                 Some(Ok(Event::Connected { .. })) => {
                     connects += 1;
-                    if connects == 1 {
-                        progress.info("connected");
+                    progress.info(if connects == 1 {
+                        "connected"
                     } else {
-                        progress.info("reconnected");
-                    }
+                        "reconnected"
+                    });
                 }
-                Some(Ok(Event::Reconnecting { delay, reason, failed_attempts })) => {
-                    let why = pending_error.take().map_or_else(|| reason.to_string(), |e| e.to_string());
-                    let attempt = if failed_attempts > 0 { format!(" (failed attempts: {failed_attempts})") } else { String::new() };
-                    progress.warn(format!("{why}; reconnecting in {}{attempt}", human_duration(delay)));
+                Some(Ok(Event::Reconnecting {
+                    delay,
+                    reason,
+                    failed_attempts,
+                })) => {
+                    let why = pending_error
+                        .take()
+                        .map_or_else(|| reason.to_string(), |e| e.to_string());
+                    let attempt = if failed_attempts > 0 {
+                        format!(" (failed attempts: {failed_attempts})")
+                    } else {
+                        String::new()
+                    };
+                    progress.warn(format!(
+                        "{why}; reconnecting in {}{attempt}",
+                        human_duration(delay)
+                    ));
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => match e {
-                    tweetstream::Error::Decode { .. } | tweetstream::Error::MessageTooLarge { .. } => {
+                    tweetstream::Error::Decode { .. }
+                    | tweetstream::Error::MessageTooLarge { .. } => {
                         progress.warn(format!("skipped a message: {e}"));
                     }
                     other => pending_error = Some(other),
                 },
-            },
-            _ = flush_tick.tick() => {
-                if !sink.flush().await {
-                    break Outcome::WriterStopped;
-                }
             }
         }
     };

@@ -125,11 +125,30 @@ a --tag applies to the --rule before it. The active rules are printed on stderr 
     Filter(FilterArgs),
 
     /// Manage the filtered stream's rules: list, add, delete, clear, sync, validate.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  tweetstream rules list
+  tweetstream rules add 'cat has:images' --tag cats
+  tweetstream rules delete 'cat has:images' 1734587001237012480
+  tweetstream rules sync rules.tsv --dry-run
+  tweetstream rules validate '(rust OR go) lang:en'
+
+Needs X_BEARER_TOKEN (except validate)."
+    )]
     Rules(RulesCommand),
 
     /// API v1.1 streams (OAuth 1.0a): statuses/sample and statuses/filter.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  tweetstream v1 sample --output sample.jsonl
+  tweetstream v1 filter --track rust,tokio --output rust.jsonl
+
+Needs X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET."
+    )]
     V1(V1Command),
 
     /// Run the local emulator of the X streaming API (same options as tweetstream-emulator).

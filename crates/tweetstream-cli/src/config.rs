@@ -143,9 +143,15 @@ pub fn load(global: &GlobalArgs) -> Result<FileConfig, CliError> {
 #[cfg(unix)]
 fn warn_if_readable_by_others(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if WARNED.load(Ordering::Relaxed) {
+        return;
+    }
     if let Ok(m) = std::fs::metadata(path) {
         let mode = m.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
+            WARNED.store(true, Ordering::Relaxed);
             eprintln!(
                 "tweetstream: warning: {} is readable by other users (mode {mode:03o}); run: chmod 600 {}",
                 path.display(),

@@ -74,7 +74,7 @@ async fn stream(
         let c = client.clone();
         Arc::new(move || c.stats())
     };
-    let progress = Progress::start(live.clone(), stats, global.quiet, "tweets");
+    let progress = Progress::start(live.clone(), stats, global.quiet, "tweets", false);
     progress.info(format!(
         "demo: an emulator of the X API is running at {base} ({} tweets/s; no credentials, nothing leaves this machine)",
         if args.rate > 0.0 { format!("{}", args.rate) } else { "as many".to_string() }
@@ -129,7 +129,10 @@ async fn stream(
                     let Some(line) = readable(&resp) else {
                         continue;
                     };
-                    if writeln!(stdout, "{line}").is_err() {
+                    if progress
+                        .suspend(|| writeln!(stdout, "{line}").and_then(|_| stdout.flush()))
+                        .is_err()
+                    {
                         break;
                     }
                     shown += 1;

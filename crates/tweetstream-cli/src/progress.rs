@@ -45,11 +45,21 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Start reporting; `unit` names what is counted ("messages", "tweets").
-    pub fn start(live: Arc<Live>, stats: StatsFn, quiet: bool, unit: &'static str) -> Progress {
+    /// Start reporting; `unit` names what is counted ("messages", "tweets"). When the output
+    /// goes to stdout and stdout is the same terminal, the live line would be torn by it, so
+    /// the plain log line is used instead.
+    pub fn start(
+        live: Arc<Live>,
+        stats: StatsFn,
+        quiet: bool,
+        unit: &'static str,
+        writes_stdout: bool,
+    ) -> Progress {
         let mode = if quiet {
             Mode::Off
-        } else if std::io::stderr().is_terminal() {
+        } else if std::io::stderr().is_terminal()
+            && !(writes_stdout && std::io::stdout().is_terminal())
+        {
             Mode::Bar
         } else {
             Mode::Plain
@@ -118,6 +128,14 @@ impl Progress {
         match &self.bar {
             Some(pb) if self.mode == Mode::Bar => pb.println(format!("tweetstream: {msg}")),
             _ => eprintln!("tweetstream: {msg}"),
+        }
+    }
+
+    /// Run `f` (which writes to stdout) with the live line cleared, then redraw it.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(pb) => pb.suspend(f),
+            None => f(),
         }
     }
 

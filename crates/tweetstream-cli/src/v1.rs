@@ -11,6 +11,8 @@ use crate::error::CliError;
 use crate::output::{OutputSpec, Sink};
 use crate::progress::{Live, Progress, StatsFn};
 
+const DEFAULT_BASE: &str = tweetstream::v1::DEFAULT_STREAM_BASE;
+
 fn client(global: &GlobalArgs) -> Result<(AsyncStream, String), CliError> {
     let creds = config::oauth_credentials(global)?;
     let base = config::api_base(global)?;
@@ -27,7 +29,13 @@ fn client(global: &GlobalArgs) -> Result<(AsyncStream, String), CliError> {
     let stream = b
         .build()
         .map_err(|e| CliError::from_lib("invalid settings", &e))?;
-    tracing::debug!("client: {stream:?}");
+    // (Not the client's Debug: it would show user info embedded in the base URL.)
+    tracing::debug!(
+        "settings: api base {}, max retries {:?}, stall timeout {:?}",
+        crate::archive::request_url(base.as_deref().unwrap_or(DEFAULT_BASE), "", &[]),
+        global.max_retries,
+        global.stall_timeout
+    );
     Ok((
         stream,
         base.unwrap_or_else(|| tweetstream::v1::DEFAULT_STREAM_BASE.to_string()),
@@ -146,7 +154,13 @@ async fn archive_run(
     let sink = Sink::open(&spec)?;
     tracing::info!("{} {}", request.method, request.url);
     let live = Arc::new(Live::default());
-    let progress = Progress::start(live.clone(), stats.clone(), global.quiet, "messages");
+    let progress = Progress::start(
+        live.clone(),
+        stats.clone(),
+        global.quiet,
+        "messages",
+        spec.path.is_none(),
+    );
     if let Some(d) = out.duration {
         stopper.stop_after(d);
     }

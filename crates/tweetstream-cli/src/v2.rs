@@ -12,6 +12,8 @@ use crate::error::CliError;
 use crate::output::{OutputSpec, Sink};
 use crate::progress::{Live, Progress, StatsFn};
 
+const DEFAULT_BASE: &str = tweetstream::DEFAULT_API_BASE;
+
 /// The User-Agent of the command line.
 pub const USER_AGENT: &str = concat!("tweetstream-cli/", env!("CARGO_PKG_VERSION"));
 
@@ -32,7 +34,13 @@ pub fn client(global: &GlobalArgs) -> Result<(AsyncStreamingClient, String), Cli
     let client = b
         .build()
         .map_err(|e| CliError::from_lib("invalid settings", &e))?;
-    tracing::debug!("client: {client:?}");
+    // (Not the client's Debug: it would show user info embedded in the base URL.)
+    tracing::debug!(
+        "settings: api base {}, max retries {:?}, stall timeout {:?}",
+        crate::archive::request_url(base.as_deref().unwrap_or(DEFAULT_BASE), "", &[]),
+        global.max_retries,
+        global.stall_timeout
+    );
     Ok((
         client,
         base.unwrap_or_else(|| tweetstream::DEFAULT_API_BASE.to_string()),
@@ -134,7 +142,13 @@ pub async fn filter(
         let c = client.clone();
         Arc::new(move || c.stats())
     };
-    let progress = Progress::start(live.clone(), stats, global.quiet, "messages");
+    let progress = Progress::start(
+        live.clone(),
+        stats,
+        global.quiet,
+        "messages",
+        spec.path.is_none(),
+    );
     if !rules.is_empty() {
         let resp = client
             .add_rules(rules.clone(), false)
@@ -267,7 +281,13 @@ async fn run(
         None => {
             let live = Arc::new(Live::default());
             (
-                Progress::start(live.clone(), stats.clone(), global.quiet, "messages"),
+                Progress::start(
+                    live.clone(),
+                    stats.clone(),
+                    global.quiet,
+                    "messages",
+                    spec.path.is_none(),
+                ),
                 live,
             )
         }
