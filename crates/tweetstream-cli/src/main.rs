@@ -1,1 +1,169 @@
-fn main() {}
+//! `tweetstream`: archive the X (Twitter) streaming APIs to JSONL, manage filtered-stream
+//! rules, run the local emulator, or watch a demo. See `tweetstream --help`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod archive;
+mod cli;
+mod config;
+mod demo;
+mod error;
+mod output;
+mod progress;
+mod rules;
+mod units;
+mod v1;
+mod v2;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use tweetstream::StreamRule;
+
+use crate::archive::Stopper;
+use crate::cli::{Cli, Command};
+use crate::error::{CliError, Exit};
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    init_logging(cli.global.verbosity);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tweetstream: error: cannot start the async runtime: {e}");
+            return ExitCode::from(Exit::Failure as u8);
+        }
+    };
+    let result = rt.block_on(dispatch(cli, &matches));
+    rt.shutdown_timeout(Duration::from_secs(1));
+    match result {
+        Ok(()) => ExitCode::from(Exit::Done as u8),
+        Err(e) => {
+            eprintln!("tweetstream: error: {}", e.message);
+            ExitCode::from(e.exit as u8)
+        }
+    }
+}
+
+async fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<(), CliError> {
+    let global = cli.global;
+    let stopper = Stopper::default();
+    match &cli.command {
+        Command::Demo(a) => {
+            stopper.catch_signals();
+            demo::run(&global, a, stopper).await
+        }
+        Command::Sample(a) => {
+            stopper.catch_signals();
+            v2::sample(&global, a, stopper).await
+        }
+        Command::Filter(a) => {
+            let sub = matches
+                .subcommand_matches("filter")
+                .ok_or_else(|| CliError::failure("internal error: no filter arguments"))?;
+            let rules = pair_rules(sub, &a.rules, &a.tags)?;
+            stopper.catch_signals();
+            v2::filter(&global, a, rules, stopper).await
+        }
+        Command::Rules(cmd) => rules::run(&global, cmd).await,
+        Command::V1(cmd) => {
+            stopper.catch_signals();
+            v1::run(&global, cmd, stopper).await
+        }
+        Command::Emulate(args) => tweetstream_emulator::cli::run(args.clone())
+            .await
+            .map_err(CliError::failure),
+        Command::Configure(a) => config::configure(&global, a),
+    }
+}
+
+/// Pair each `--tag` with the `--rule` before it on the command line.
+fn pair_rules(
+    m: &ArgMatches,
+    rules: &[String],
+    tags: &[String],
+) -> Result<Vec<StreamRule>, CliError> {
+    let rule_at: Vec<usize> = m
+        .indices_of("rules")
+        .map(|i| i.collect())
+        .unwrap_or_default();
+    let tag_at: Vec<usize> = m
+        .indices_of("tags")
+        .map(|i| i.collect())
+        .unwrap_or_default();
+    let mut out: Vec<StreamRule> = rules.iter().map(StreamRule::new).collect();
+    for (tag, at) in tags.iter().zip(tag_at) {
+        let Some(ix) = rule_at.iter().rposition(|&r| r < at) else {
+            return Err(CliError::usage(format!(
+                "--tag {tag:?} must follow the --rule it tags"
+            )));
+        };
+        let Some(rule) = out.get_mut(ix) else {
+            return Err(CliError::usage("--tag without a --rule"));
+        };
+        if rule.tag.is_some() {
+            return Err(CliError::usage(format!(
+                "two --tag options follow --rule {:?}",
+                rule.value
+            )));
+        }
+        rule.tag = Some(tag.clone());
+    }
+    Ok(out)
+}
+
+/// Logging on stderr: the library's warnings by default, more with -v / -vv / -vvv. Only
+/// tweetstream's own crates log at debug level, and none of them logs a credential.
+fn init_logging(verbosity: u8) {
+    let directive = match verbosity {
+        0 => "warn,tweetstream=warn",
+        1 => "warn,tweetstream=info,tweetstream_cli=info,tweetstream_emulator=info",
+        2 => "warn,tweetstream=debug,tweetstream_cli=debug,tweetstream_emulator=debug",
+        _ => "info,tweetstream=trace,tweetstream_cli=trace,tweetstream_emulator=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::new(directive);
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter_matches(args: &[&str]) -> (Cli, ArgMatches) {
+        let mut argv = vec!["tweetstream", "filter"];
+        argv.extend_from_slice(args);
+        let m = Cli::command().try_get_matches_from(argv).unwrap();
+        (Cli::from_arg_matches(&m).unwrap(), m)
+    }
+
+    #[test]
+    fn tags_follow_their_rules() {
+        let (cli, m) = filter_matches(&["--rule", "cat", "--tag", "pets", "--rule", "dog"]);
+        let Command::Filter(a) = &cli.command else {
+            panic!()
+        };
+        let sub = m.subcommand_matches("filter").unwrap();
+        let r = pair_rules(sub, &a.rules, &a.tags).unwrap();
+        assert_eq!(r[0].tag.as_deref(), Some("pets"));
+        assert_eq!(r[1].tag, None);
+        let (cli, m) = filter_matches(&["--tag", "pets", "--rule", "cat"]);
+        let Command::Filter(a) = &cli.command else {
+            panic!()
+        };
+        let sub = m.subcommand_matches("filter").unwrap();
+        assert!(pair_rules(sub, &a.rules, &a.tags).is_err());
+    }
+}

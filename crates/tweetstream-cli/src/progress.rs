@@ -1,0 +1,208 @@
+//! Progress on stderr: a live indicatif line when stderr is a terminal, a plain periodic log
+//! line otherwise, nothing with `--quiet`. Also the channel for informational lines and
+//! warnings, so they do not garble the live line.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio_util::sync::CancellationToken;
+use tweetstream::Stats;
+
+use crate::units::{human_bytes, human_duration};
+
+/// How often the live line is redrawn.
+const BAR_EVERY: Duration = Duration::from_millis(250);
+/// How often the plain log line is printed.
+const PLAIN_EVERY: Duration = Duration::from_secs(10);
+
+/// Counters the stream loop updates.
+#[derive(Debug, Default)]
+pub struct Live {
+    /// Messages written (or shown).
+    pub messages: AtomicU64,
+}
+
+/// A function returning the client's counters.
+pub type StatsFn = Arc<dyn Fn() -> Stats + Send + Sync>;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Bar,
+    Plain,
+    Off,
+}
+
+/// The progress reporter of one command.
+pub struct Progress {
+    mode: Mode,
+    quiet: bool,
+    bar: Option<ProgressBar>,
+    stop: CancellationToken,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Progress {
+    /// Start reporting; `unit` names what is counted ("messages", "tweets"). When the output
+    /// goes to stdout and stdout is the same terminal, the live line would be torn by it, so
+    /// the plain log line is used instead.
+    pub fn start(
+        live: Arc<Live>,
+        stats: StatsFn,
+        quiet: bool,
+        unit: &'static str,
+        writes_stdout: bool,
+    ) -> Progress {
+        let mode = if quiet {
+            Mode::Off
+        } else if std::io::stderr().is_terminal()
+            && !(writes_stdout && std::io::stdout().is_terminal())
+        {
+            Mode::Bar
+        } else {
+            Mode::Plain
+        };
+        let bar = (mode == Mode::Bar).then(|| {
+            let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            pb.set_style(
+                ProgressStyle::with_template("{spinner:.green} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            pb.set_message("connecting…");
+            pb
+        });
+        let stop = CancellationToken::new();
+        let task = (mode != Mode::Off).then(|| {
+            let bar = bar.clone();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let every = if mode == Mode::Bar {
+                    BAR_EVERY
+                } else {
+                    PLAIN_EVERY
+                };
+                let mut meter = Meter::new();
+                let mut tick = tokio::time::interval(every);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                tick.tick().await;
+                loop {
+                    tokio::select! {
+                        _ = stop.cancelled() => break,
+                        _ = tick.tick() => {}
+                    }
+                    let line = meter.line(live.messages.load(Relaxed), &stats(), unit);
+                    match &bar {
+                        Some(pb) => {
+                            pb.set_message(line);
+                            pb.tick();
+                        }
+                        None => eprintln!("tweetstream: {line}"),
+                    }
+                }
+            })
+        });
+        Progress {
+            mode,
+            quiet,
+            bar,
+            stop,
+            task,
+        }
+    }
+
+    /// An informational line (suppressed by `--quiet`).
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            self.line(msg.as_ref());
+        }
+    }
+
+    /// A warning (always shown).
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        self.line(&format!("warning: {}", msg.as_ref()));
+    }
+
+    fn line(&self, msg: &str) {
+        match &self.bar {
+            Some(pb) if self.mode == Mode::Bar => pb.println(format!("tweetstream: {msg}")),
+            _ => eprintln!("tweetstream: {msg}"),
+        }
+    }
+
+    /// Run `f` (which writes to stdout) with the live line cleared, then redraw it.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(pb) => pb.suspend(f),
+            None => f(),
+        }
+    }
+
+    /// Stop the live line and clear it.
+    pub async fn finish(mut self) {
+        self.stop.cancel();
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        if let Some(pb) = self.bar.take() {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+/// Rates and "seconds since the last byte", from successive samples.
+struct Meter {
+    start: Instant,
+    last_sample: Instant,
+    last_messages: u64,
+    rate: Option<f64>,
+    last_bytes: u64,
+    last_byte_at: Option<Instant>,
+}
+
+impl Meter {
+    fn new() -> Meter {
+        let now = Instant::now();
+        Meter {
+            start: now,
+            last_sample: now,
+            last_messages: 0,
+            rate: None,
+            last_bytes: 0,
+            last_byte_at: None,
+        }
+    }
+
+    fn line(&mut self, messages: u64, stats: &Stats, unit: &str) -> String {
+        let now = Instant::now();
+        let dt = now.duration_since(self.last_sample).as_secs_f64();
+        if dt > 0.0 {
+            let r = (messages.saturating_sub(self.last_messages)) as f64 / dt;
+            // Smooth over about a second of samples.
+            let alpha = (dt / 1.0).min(1.0);
+            self.rate = Some(match self.rate {
+                Some(prev) => prev + alpha * (r - prev),
+                None => r,
+            });
+        }
+        self.last_sample = now;
+        self.last_messages = messages;
+        if stats.bytes != self.last_bytes || (self.last_byte_at.is_none() && stats.bytes > 0) {
+            self.last_bytes = stats.bytes;
+            self.last_byte_at = Some(now);
+        }
+        let since = match self.last_byte_at {
+            Some(t) => format!("last byte {:.1}s ago", now.duration_since(t).as_secs_f64()),
+            None => "waiting for the first byte".to_string(),
+        };
+        format!(
+            "{messages} {unit} · {:.1}/s · {} received · {} reconnect{} · {since} · {}",
+            self.rate.unwrap_or(0.0),
+            human_bytes(stats.bytes),
+            stats.reconnects,
+            if stats.reconnects == 1 { "" } else { "s" },
+            human_duration(now.duration_since(self.start)),
+        )
+    }
+}

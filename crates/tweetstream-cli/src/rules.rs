@@ -1,0 +1,448 @@
+//! `tweetstream rules …`: list, add, delete, clear, sync, validate.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+
+use tweetstream::models::v2::RulesResponse;
+use tweetstream::{AsyncStreamingClient, RuleSelector, StreamRule};
+
+use crate::cli::{GlobalArgs, RulesCommand};
+use crate::error::CliError;
+
+/// Run a `rules` subcommand.
+pub async fn run(global: &GlobalArgs, cmd: &RulesCommand) -> Result<(), CliError> {
+    if let RulesCommand::Validate { values, max_length } = cmd {
+        return validate(values, *max_length);
+    }
+    let (client, _) = crate::v2::client(global)?;
+    match cmd {
+        RulesCommand::List { json } => list(&client, *json).await,
+        RulesCommand::Add {
+            value,
+            tag,
+            dry_run,
+        } => add(&client, value, tag.as_deref(), *dry_run).await,
+        RulesCommand::Delete { rules, dry_run } => delete(&client, rules, *dry_run).await,
+        RulesCommand::Clear { dry_run } => clear(&client, *dry_run).await,
+        RulesCommand::Sync { file, dry_run } => sync(&client, file, *dry_run).await,
+        RulesCommand::Validate { .. } => Ok(()),
+    }
+}
+
+fn lib(context: &str) -> impl Fn(tweetstream::Error) -> CliError + '_ {
+    move |e| CliError::from_lib(context, &e)
+}
+
+async fn active(client: &AsyncStreamingClient) -> Result<Vec<StreamRule>, CliError> {
+    Ok(client
+        .get_rules(&[] as &[&str])
+        .await
+        .map_err(lib("cannot list the rules"))?
+        .data)
+}
+
+fn tsv(r: &StreamRule) -> String {
+    format!(
+        "{}\t{}\t{}",
+        r.id.as_deref().unwrap_or(""),
+        r.value,
+        r.tag.as_deref().unwrap_or("")
+    )
+}
+
+async fn list(client: &AsyncStreamingClient, json: bool) -> Result<(), CliError> {
+    let rules = active(client).await?;
+    for r in &rules {
+        if json {
+            println!("{}", serde_json::to_string(r).unwrap_or_default());
+        } else {
+            println!("{}", tsv(r));
+        }
+    }
+    if rules.is_empty() {
+        eprintln!("tweetstream: no active rules");
+    }
+    Ok(())
+}
+
+fn check_offline(value: &str) -> Result<(), CliError> {
+    tweetstream::rules::check_before_sending(value, tweetstream::DEFAULT_MAX_RULE_LENGTH)
+        .map_err(|e| CliError::usage(format!("invalid rule {value:?}: {e}")))
+}
+
+/// Rejections in a rules response other than duplicates, as one message.
+fn rejections(resp: &RulesResponse) -> Vec<String> {
+    resp.errors
+        .iter()
+        .filter(|p| !p.title.as_deref().unwrap_or("").contains("Duplicate"))
+        .map(|p| {
+            let details = p
+                .extra
+                .get("details")
+                .and_then(|d| d.as_array())
+                .map(|d| {
+                    d.iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .filter(|d| !d.is_empty())
+                .or_else(|| p.detail.clone())
+                .unwrap_or_default();
+            let value = p
+                .extra_str("value")
+                .map(|v| format!("{v:?}: "))
+                .unwrap_or_default();
+            format!(
+                "{value}{} {details}",
+                p.title.as_deref().unwrap_or("rejected")
+            )
+            .trim()
+            .to_string()
+        })
+        .collect()
+}
+
+async fn add(
+    client: &AsyncStreamingClient,
+    value: &str,
+    tag: Option<&str>,
+    dry_run: bool,
+) -> Result<(), CliError> {
+    check_offline(value)?;
+    let rule = match tag {
+        Some(t) => StreamRule::tagged(value, t),
+        None => StreamRule::new(value),
+    };
+    let resp = client
+        .add_rules([rule], dry_run)
+        .await
+        .map_err(lib("cannot add the rule"))?;
+    let bad = rejections(&resp);
+    if !bad.is_empty() {
+        return Err(CliError::usage(format!(
+            "X rejected the rule: {}",
+            bad.join("; ")
+        )));
+    }
+    for p in &resp.errors {
+        eprintln!(
+            "tweetstream: rule {value:?} is already active{}",
+            p.extra_str("id")
+                .map(|i| format!(" as id {i}"))
+                .unwrap_or_default()
+        );
+    }
+    for r in &resp.data {
+        println!("{}", tsv(r));
+    }
+    if dry_run {
+        eprintln!("tweetstream: --dry-run: X validated the rule; nothing was added");
+    }
+    Ok(())
+}
+
+async fn delete(
+    client: &AsyncStreamingClient,
+    args: &[String],
+    dry_run: bool,
+) -> Result<(), CliError> {
+    let rules = active(client).await?;
+    let mut ids = Vec::new();
+    let mut values = Vec::new();
+    let mut chosen: Vec<&StreamRule> = Vec::new();
+    let mut missing = Vec::new();
+    for a in args {
+        if let Some(r) = rules.iter().find(|r| r.id.as_deref() == Some(a.as_str())) {
+            ids.push(a.clone());
+            chosen.push(r);
+        } else if let Some(r) = rules.iter().find(|r| r.value == *a) {
+            values.push(a.clone());
+            chosen.push(r);
+        } else {
+            missing.push(format!("{a:?}"));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(CliError::failure(format!(
+            "no active rule has the id or value {}; nothing was deleted (see `tweetstream rules list`)",
+            missing.join(", ")
+        )));
+    }
+    let mut deleted = 0;
+    if !ids.is_empty() {
+        let resp = client
+            .delete_rules(RuleSelector::ids(&ids), dry_run)
+            .await
+            .map_err(lib("cannot delete the rules"))?;
+        check_deleted(&resp)?;
+        deleted += summary_deleted(&resp, ids.len());
+    }
+    if !values.is_empty() {
+        let resp = client
+            .delete_rules(RuleSelector::values(values.clone()), dry_run)
+            .await
+            .map_err(lib("cannot delete the rules"))?;
+        check_deleted(&resp)?;
+        deleted += summary_deleted(&resp, values.len());
+    }
+    for r in chosen {
+        println!("- {}", tsv(r));
+    }
+    if dry_run {
+        eprintln!(
+            "tweetstream: --dry-run: {deleted} rule(s) would be deleted; nothing was changed"
+        );
+    } else {
+        eprintln!("tweetstream: deleted {deleted} rule(s)");
+    }
+    Ok(())
+}
+
+fn summary_deleted(resp: &RulesResponse, asked: usize) -> usize {
+    resp.meta
+        .summary
+        .as_ref()
+        .map(|s| s.deleted as usize)
+        .unwrap_or(asked)
+}
+
+fn check_deleted(resp: &RulesResponse) -> Result<(), CliError> {
+    let bad = rejections(resp);
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::failure(format!(
+            "X did not delete every rule: {}",
+            bad.join("; ")
+        )))
+    }
+}
+
+async fn clear(client: &AsyncStreamingClient, dry_run: bool) -> Result<(), CliError> {
+    let before = active(client).await?;
+    if before.is_empty() {
+        eprintln!("tweetstream: no active rules; nothing to clear");
+        return Ok(());
+    }
+    let resp = client
+        .delete_all_rules(dry_run)
+        .await
+        .map_err(lib("cannot delete the rules"))?;
+    check_deleted(&resp)?;
+    for r in &before {
+        println!("- {}", tsv(r));
+    }
+    let n = summary_deleted(&resp, before.len());
+    if dry_run {
+        eprintln!("tweetstream: --dry-run: {n} rule(s) would be deleted; nothing was changed");
+    } else {
+        eprintln!("tweetstream: deleted {n} rule(s)");
+    }
+    Ok(())
+}
+
+/// One wanted rule of a sync file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    /// Rule value.
+    pub value: String,
+    /// Tag.
+    pub tag: Option<String>,
+}
+
+/// Parse a sync file: `VALUE[<TAB>TAG]` per line; blank lines and `#` comments ignored.
+pub fn parse_rules_file(text: &str) -> Result<Vec<Wanted>, CliError> {
+    let mut out: Vec<Wanted> = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let (value, tag) = match line.split_once('\t') {
+            Some((v, t)) => (v.trim(), Some(t.trim()).filter(|t| !t.is_empty())),
+            None => (line.trim(), None),
+        };
+        if let Err(e) =
+            tweetstream::rules::check_before_sending(value, tweetstream::DEFAULT_MAX_RULE_LENGTH)
+        {
+            return Err(CliError::usage(format!(
+                "line {}: invalid rule {value:?}: {e}",
+                i + 1
+            )));
+        }
+        if !seen.insert(value.to_string()) {
+            return Err(CliError::usage(format!(
+                "line {}: the rule {value:?} appears twice (X allows each value once)",
+                i + 1
+            )));
+        }
+        out.push(Wanted {
+            value: value.to_string(),
+            tag: tag.map(str::to_string),
+        });
+    }
+    Ok(out)
+}
+
+/// The fewest changes from `active` to `wanted`: rules to delete and rules to add. A rule
+/// whose value is wanted with another tag is deleted and added again (tags cannot be edited).
+pub fn plan(active: &[StreamRule], wanted: &[Wanted]) -> (Vec<StreamRule>, Vec<Wanted>) {
+    let same = |r: &StreamRule, w: &Wanted| r.value == w.value && r.tag == w.tag;
+    let delete: Vec<StreamRule> = active
+        .iter()
+        .filter(|r| !wanted.iter().any(|w| same(r, w)))
+        .cloned()
+        .collect();
+    let add: Vec<Wanted> = wanted
+        .iter()
+        .filter(|w| !active.iter().any(|r| same(r, w)))
+        .cloned()
+        .collect();
+    (delete, add)
+}
+
+async fn sync(client: &AsyncStreamingClient, file: &Path, dry_run: bool) -> Result<(), CliError> {
+    let text = if file.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| CliError::failure(format!("cannot read stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(file).map_err(|e| {
+            let exit = if e.kind() == std::io::ErrorKind::NotFound {
+                crate::error::Exit::Usage
+            } else {
+                crate::error::Exit::Failure
+            };
+            CliError::new(exit, format!("cannot read {}: {e}", file.display()))
+        })?
+    };
+    let wanted = parse_rules_file(&text)?;
+    let current = active(client).await?;
+    let (delete, add) = plan(&current, &wanted);
+    let kept = current.len() - delete.len();
+    for r in &delete {
+        println!(
+            "- {}\t{}\t(id {})",
+            r.value,
+            r.tag.as_deref().unwrap_or(""),
+            r.id.as_deref().unwrap_or("?")
+        );
+    }
+    for w in &add {
+        println!("+ {}\t{}", w.value, w.tag.as_deref().unwrap_or(""));
+    }
+    let verb = if dry_run { "would delete" } else { "deleted" };
+    let verb2 = if dry_run { "would add" } else { "added" };
+    if dry_run || (delete.is_empty() && add.is_empty()) {
+        eprintln!(
+            "tweetstream: sync: {kept} unchanged, {verb} {}, {verb2} {}{}",
+            delete.len(),
+            add.len(),
+            if dry_run {
+                " (--dry-run: nothing was changed)"
+            } else {
+                ""
+            }
+        );
+        return Ok(());
+    }
+    if !delete.is_empty() {
+        let resp = client
+            .delete_rules(RuleSelector::from(delete.as_slice()), false)
+            .await
+            .map_err(lib("cannot delete the rules"))?;
+        check_deleted(&resp)?;
+    }
+    if !add.is_empty() {
+        let rules: Vec<StreamRule> = add
+            .iter()
+            .map(|w| match &w.tag {
+                Some(t) => StreamRule::tagged(w.value.clone(), t.clone()),
+                None => StreamRule::new(w.value.clone()),
+            })
+            .collect();
+        let resp = client
+            .add_rules(rules, false)
+            .await
+            .map_err(lib("cannot add the rules"))?;
+        let bad = rejections(&resp);
+        if !bad.is_empty() {
+            return Err(CliError::failure(format!(
+                "X rejected rule(s) of the file: {}",
+                bad.join("; ")
+            )));
+        }
+    }
+    eprintln!(
+        "tweetstream: sync: {kept} unchanged, {verb} {}, {verb2} {}",
+        delete.len(),
+        add.len()
+    );
+    Ok(())
+}
+
+fn validate(values: &[String], max_length: usize) -> Result<(), CliError> {
+    let mut invalid = Vec::new();
+    for v in values {
+        match tweetstream::rules::validate(v, max_length) {
+            Ok(()) => println!("valid\t{v}"),
+            Err(e) if e.is_unsupported_operator() => println!(
+                "valid\t{v}\t(X accepts it; tweetstream's local evaluator cannot run: {e})"
+            ),
+            Err(e) => {
+                eprintln!("tweetstream: invalid rule {v:?}: {e}");
+                invalid.push(format!("{v:?}: {e}"));
+            }
+        }
+    }
+    match invalid.len() {
+        0 => Ok(()),
+        1 => Err(CliError::usage(format!("invalid rule {}", invalid[0]))),
+        n => Err(CliError::usage(format!(
+            "{n} invalid rules: {}",
+            invalid.join("; ")
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str, v: &str, t: Option<&str>) -> StreamRule {
+        let mut r = match t {
+            Some(t) => StreamRule::tagged(v, t),
+            None => StreamRule::new(v),
+        };
+        r.id = Some(id.into());
+        r
+    }
+
+    #[test]
+    fn sync_plans_the_fewest_changes() {
+        let active = vec![
+            rule("1", "cat", Some("pets")),
+            rule("2", "dog", None),
+            rule("3", "rust", Some("old")),
+        ];
+        let wanted = parse_rules_file("# comment\ncat\tpets\n\nrust\tnew\nmusic\n").unwrap();
+        let (del, add) = plan(&active, &wanted);
+        let del: Vec<_> = del.iter().map(|r| r.id.clone().unwrap()).collect();
+        assert_eq!(del, ["2", "3"]);
+        let add: Vec<_> = add.iter().map(|w| w.value.as_str()).collect();
+        assert_eq!(add, ["rust", "music"]);
+    }
+
+    #[test]
+    fn sync_files_are_checked() {
+        let e = parse_rules_file("cat\n(dog\n").unwrap_err();
+        assert!(e.message.contains("line 2"), "{}", e.message);
+        let e = parse_rules_file("cat\tx\ncat\ty\n").unwrap_err();
+        assert!(e.message.contains("twice"), "{}", e.message);
+    }
+}

@@ -1,0 +1,312 @@
+//! `tweetstream sample` and `tweetstream filter` (API v2).
+
+use std::sync::Arc;
+
+use tweetstream::models::v2::RulesResponse;
+use tweetstream::{AsyncStreamingClient, StreamParams, StreamRule};
+
+use crate::archive::{self, Job, RequestInfo, Stopper};
+use crate::cli::{Endpoint, FieldsArgs, FilterArgs, GlobalArgs, OutputArgs, SampleArgs};
+use crate::config;
+use crate::error::CliError;
+use crate::output::{OutputSpec, Sink};
+use crate::progress::{Live, Progress, StatsFn};
+
+const DEFAULT_BASE: &str = tweetstream::DEFAULT_API_BASE;
+
+/// The User-Agent of the command line.
+pub const USER_AGENT: &str = concat!("tweetstream-cli/", env!("CARGO_PKG_VERSION"));
+
+/// A v2 client from the global options and the bearer token; also returns the API base used.
+pub fn client(global: &GlobalArgs) -> Result<(AsyncStreamingClient, String), CliError> {
+    let token = config::bearer_token(global)?;
+    let base = config::api_base(global)?;
+    let mut b = AsyncStreamingClient::builder(token).user_agent(USER_AGENT);
+    if let Some(u) = &base {
+        b = b.api_base(u.clone());
+    }
+    if let Some(n) = global.max_retries {
+        b = b.max_retries(n);
+    }
+    if let Some(d) = global.stall_timeout {
+        b = b.stall_timeout(d);
+    }
+    let client = b
+        .build()
+        .map_err(|e| CliError::from_lib("invalid settings", &e))?;
+    // (Not the client's Debug: it would show user info embedded in the base URL.)
+    tracing::debug!(
+        "settings: api base {}, max retries {:?}, stall timeout {:?}",
+        crate::archive::request_url(base.as_deref().unwrap_or(DEFAULT_BASE), "", &[]),
+        global.max_retries,
+        global.stall_timeout
+    );
+    Ok((
+        client,
+        base.unwrap_or_else(|| tweetstream::DEFAULT_API_BASE.to_string()),
+    ))
+}
+
+/// The stream parameters from the field flags.
+pub fn params(f: &FieldsArgs) -> StreamParams {
+    let mut p = if f.all_fields {
+        StreamParams::all_fields()
+    } else {
+        StreamParams::new()
+    };
+    let add = |into: &mut Vec<String>, more: &[String]| {
+        for m in more.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            if !into.iter().any(|x| x == m) {
+                into.push(m.to_string());
+            }
+        }
+    };
+    add(&mut p.tweet_fields, &f.tweet_fields);
+    add(&mut p.user_fields, &f.user_fields);
+    add(&mut p.media_fields, &f.media_fields);
+    add(&mut p.place_fields, &f.place_fields);
+    add(&mut p.poll_fields, &f.poll_fields);
+    add(&mut p.expansions, &f.expansions);
+    p.backfill_minutes = f.backfill_minutes;
+    p
+}
+
+fn params_json(p: &StreamParams) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = p
+        .query_pairs()
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    serde_json::Value::Object(map)
+}
+
+/// `tweetstream sample`.
+pub async fn sample(
+    global: &GlobalArgs,
+    args: &SampleArgs,
+    stopper: Stopper,
+) -> Result<(), CliError> {
+    let spec = OutputSpec::from_args(&args.output)?;
+    let (client, base) = client(global)?;
+    let mut p = params(&args.fields);
+    if let Some(n) = args.partition {
+        p = p.partition(n);
+    }
+    let (stream, path) = match args.endpoint {
+        Endpoint::Sample => (client.sample(p.clone()), "2/tweets/sample/stream"),
+        Endpoint::Firehose => (client.firehose(p.clone()), "2/tweets/firehose/stream"),
+        Endpoint::Sample10 => (client.sample10(p.clone()), "2/tweets/sample10/stream"),
+    };
+    let stream = stream.map_err(|e| CliError::from_lib("", &e))?;
+    let sink = Sink::open(&spec)?;
+    let request = RequestInfo {
+        command: "sample".into(),
+        method: "GET",
+        url: archive::request_url(&base, path, &p.query_pairs()),
+        parameters: params_json(&p),
+        rules: None,
+    };
+    tracing::info!("GET {}", request.url);
+    run(
+        global,
+        client,
+        stream,
+        sink,
+        spec,
+        &args.output,
+        request,
+        stopper,
+        None,
+    )
+    .await
+}
+
+/// `tweetstream filter`: `rules` are the `--rule`/`--tag` pairs.
+pub async fn filter(
+    global: &GlobalArgs,
+    args: &FilterArgs,
+    rules: Vec<StreamRule>,
+    stopper: Stopper,
+) -> Result<(), CliError> {
+    let spec = OutputSpec::from_args(&args.output)?;
+    let p = params(&args.fields);
+    p.validate().map_err(|e| CliError::from_lib("", &e))?;
+    for r in &rules {
+        tweetstream::rules::check_before_sending(&r.value, tweetstream::DEFAULT_MAX_RULE_LENGTH)
+            .map_err(|e| CliError::usage(format!("invalid rule {:?}: {e}", r.value)))?;
+    }
+    let (client, base) = client(global)?;
+    let sink = Sink::open(&spec)?;
+    let live = Arc::new(Live::default());
+    let stats: StatsFn = {
+        let c = client.clone();
+        Arc::new(move || c.stats())
+    };
+    let progress = Progress::start(
+        live.clone(),
+        stats,
+        global.quiet,
+        "messages",
+        spec.path.is_none(),
+    );
+    if !rules.is_empty() {
+        let resp = client
+            .add_rules(rules.clone(), false)
+            .await
+            .map_err(|e| CliError::from_lib("cannot add the rules", &e))?;
+        report_add(&resp, &progress)?;
+    }
+    let active = client
+        .get_rules(&[] as &[&str])
+        .await
+        .map_err(|e| CliError::from_lib("cannot list the rules", &e))?;
+    print_active(&active, &progress);
+    let stream = client
+        .filter(p.clone())
+        .map_err(|e| CliError::from_lib("", &e))?;
+    let request = RequestInfo {
+        command: "filter".into(),
+        method: "GET",
+        url: archive::request_url(&base, "2/tweets/search/stream", &p.query_pairs()),
+        parameters: params_json(&p),
+        rules: Some(serde_json::to_value(&active.data).unwrap_or_default()),
+    };
+    tracing::info!("GET {}", request.url);
+    run(
+        global,
+        client,
+        stream,
+        sink,
+        spec,
+        &args.output,
+        request,
+        stopper,
+        Some((progress, live)),
+    )
+    .await
+}
+
+/// Report the outcome of adding rules: duplicates are fine, other rejections are errors.
+pub fn report_add(resp: &RulesResponse, progress: &Progress) -> Result<(), CliError> {
+    for r in &resp.data {
+        progress.info(format!(
+            "added rule {} {:?}{}",
+            r.id.as_deref().unwrap_or("?"),
+            r.value,
+            r.tag
+                .as_ref()
+                .map(|t| format!(" [{t}]"))
+                .unwrap_or_default()
+        ));
+    }
+    let mut problems = Vec::new();
+    for p in &resp.errors {
+        let value = p.extra_str("value").unwrap_or("?");
+        let title = p.title.as_deref().unwrap_or("rejected");
+        if title.contains("Duplicate") {
+            progress.info(format!(
+                "rule {value:?} is already active{}",
+                p.extra_str("id")
+                    .map(|i| format!(" (id {i})"))
+                    .unwrap_or_default()
+            ));
+        } else {
+            let details = p
+                .extra
+                .get("details")
+                .and_then(|d| d.as_array())
+                .map(|d| {
+                    d.iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .filter(|d| !d.is_empty())
+                .or_else(|| p.detail.clone())
+                .unwrap_or_default();
+            problems.push(format!("{value:?}: {title} {details}").trim().to_string());
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "X rejected the rule(s): {}",
+            problems.join("; ")
+        )))
+    }
+}
+
+fn print_active(active: &RulesResponse, progress: &Progress) {
+    if active.data.is_empty() {
+        progress.warn(
+            "no active rules: the filtered stream delivers nothing (X refuses it with 409); add rules with --rule VALUE or `tweetstream rules add`",
+        );
+        return;
+    }
+    let n = active.data.len();
+    let mut text = format!("{n} active rule{}:", if n == 1 { "" } else { "s" });
+    for r in &active.data {
+        text.push_str(&format!(
+            "\n  {}  {}{}",
+            r.id.as_deref().unwrap_or("?"),
+            r.value,
+            r.tag
+                .as_ref()
+                .map(|t| format!("  [{t}]"))
+                .unwrap_or_default()
+        ));
+    }
+    progress.info(text);
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    global: &GlobalArgs,
+    client: AsyncStreamingClient,
+    stream: tweetstream::EventStream<tweetstream::StreamResponse>,
+    sink: Sink,
+    spec: OutputSpec,
+    out: &OutputArgs,
+    request: RequestInfo,
+    stopper: Stopper,
+    progress: Option<(Progress, Arc<Live>)>,
+) -> Result<(), CliError> {
+    let stats: StatsFn = {
+        let c = client.clone();
+        Arc::new(move || c.stats())
+    };
+    let (progress, live) = match progress {
+        Some(p) => p,
+        None => {
+            let live = Arc::new(Live::default());
+            (
+                Progress::start(
+                    live.clone(),
+                    stats.clone(),
+                    global.quiet,
+                    "messages",
+                    spec.path.is_none(),
+                ),
+                live,
+            )
+        }
+    };
+    if let Some(d) = out.duration {
+        stopper.stop_after(d);
+    }
+    progress.info(format!("writing to {}", spec.describe()));
+    archive::run(Job {
+        stream,
+        stats,
+        sink,
+        output: spec,
+        limit: out.limit,
+        stopper,
+        provenance: out.provenance.then_some(request),
+        quiet: global.quiet,
+        progress,
+        live,
+    })
+    .await
+}

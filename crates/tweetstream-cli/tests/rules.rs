@@ -1,0 +1,272 @@
+//! End-to-end: `tweetstream rules …` against the emulator, and `filter --rule`.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+
+fn values(emu: &Emu) -> Vec<(String, Option<String>)> {
+    let mut v: Vec<_> = emu
+        .h()
+        .rules()
+        .into_iter()
+        .map(|r| (r.value, r.tag))
+        .collect();
+    v.sort();
+    v
+}
+
+fn stdout(a: assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&a.get_output().stdout).into_owned()
+}
+
+#[test]
+fn rules_round_trip() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = Emu::start(builder());
+    let h = home.path();
+
+    // add, with and without a tag
+    let out = stdout(
+        v2_cmd(h, &emu)
+            .args(["rules", "add", "cat has:images", "--tag", "cat pictures"])
+            .assert()
+            .success(),
+    );
+    let cat_id = out.split('\t').next().unwrap().to_string();
+    assert!(
+        cat_id.len() >= 10 && cat_id.bytes().all(|b| b.is_ascii_digit()),
+        "{out}"
+    );
+    assert_eq!(
+        out.trim_end(),
+        format!("{cat_id}\tcat has:images\tcat pictures")
+    );
+    v2_cmd(h, &emu)
+        .args(["rules", "add", "dog"])
+        .assert()
+        .success();
+    v2_cmd(h, &emu)
+        .args(["rules", "add", "rust"])
+        .assert()
+        .success();
+    // a dry run adds nothing
+    v2_cmd(h, &emu)
+        .args(["rules", "add", "music", "--dry-run"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("dry-run"));
+    // a duplicate is reported, not an error
+    v2_cmd(h, &emu)
+        .args(["rules", "add", "dog"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("already active"));
+    assert_eq!(values(&emu).len(), 3);
+
+    // list
+    let listed = stdout(v2_cmd(h, &emu).args(["rules", "list"]).assert().success());
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    assert!(listed.contains(&format!("{cat_id}\tcat has:images\tcat pictures")));
+    let json = stdout(
+        v2_cmd(h, &emu)
+            .args(["rules", "list", "--json"])
+            .assert()
+            .success(),
+    );
+    for l in json.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert!(v["id"].is_string() && v["value"].is_string());
+    }
+
+    // delete by id and by value
+    v2_cmd(h, &emu)
+        .args(["rules", "delete", &cat_id, "dog"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cat has:images"))
+        .stderr(predicate::str::contains("deleted 2"));
+    assert_eq!(values(&emu), vec![("rust".to_string(), None)]);
+    // an unknown one deletes nothing and fails
+    v2_cmd(h, &emu)
+        .args(["rules", "delete", "rust", "no such rule"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("\"no such rule\""));
+    assert_eq!(values(&emu).len(), 1);
+
+    // sync: keeps what matches, deletes and adds the rest, shows the diff
+    let file = h.join("rules.tsv");
+    std::fs::write(
+        &file,
+        "# my rules\nrust\ncat\tpets\n\nmusic lang:en\tmusic\n",
+    )
+    .unwrap();
+    let rust_id = emu.h().rules()[0].id.clone();
+    let dry = stdout(
+        v2_cmd(h, &emu)
+            .args(["rules", "sync", "--dry-run"])
+            .arg(&file)
+            .assert()
+            .success(),
+    );
+    assert!(
+        dry.contains("+ cat\tpets") && dry.contains("+ music lang:en\tmusic"),
+        "{dry}"
+    );
+    assert_eq!(values(&emu).len(), 1, "--dry-run changes nothing");
+    let diff = stdout(
+        v2_cmd(h, &emu)
+            .args(["rules", "sync"])
+            .arg(&file)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("1 unchanged")),
+    );
+    assert_eq!(diff.lines().count(), 2, "only the two additions: {diff}");
+    assert!(!diff.contains("rust"), "rust was kept: {diff}");
+    assert_eq!(
+        values(&emu),
+        vec![
+            ("cat".to_string(), Some("pets".to_string())),
+            ("music lang:en".to_string(), Some("music".to_string())),
+            ("rust".to_string(), None),
+        ]
+    );
+    assert!(
+        emu.h().rules().iter().any(|r| r.id == rust_id),
+        "kept, not re-created"
+    );
+    // a changed tag is a delete and an add; a removed line a delete
+    std::fs::write(&file, "rust\trustlang\ncat\tpets\n").unwrap();
+    let diff = stdout(
+        v2_cmd(h, &emu)
+            .args(["rules", "sync"])
+            .arg(&file)
+            .assert()
+            .success(),
+    );
+    let mut d: Vec<&str> = diff.lines().collect();
+    d.sort();
+    assert_eq!(d.len(), 3, "{diff}");
+    assert!(d[0].starts_with("+ rust\trustlang"), "{diff}");
+    assert!(d[1].starts_with("- music lang:en\tmusic\t(id "), "{diff}");
+    assert!(d[2].starts_with("- rust\t\t(id "), "{diff}");
+    // in sync: nothing to do
+    let none = stdout(
+        v2_cmd(h, &emu)
+            .args(["rules", "sync"])
+            .arg(&file)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("2 unchanged, deleted 0, added 0")),
+    );
+    assert!(none.is_empty());
+    // an invalid line is named and nothing changes
+    std::fs::write(&file, "cat\tpets\n(dog OR\n").unwrap();
+    v2_cmd(h, &emu)
+        .args(["rules", "sync"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line 2"));
+    assert_eq!(values(&emu).len(), 2);
+
+    // clear
+    v2_cmd(h, &emu)
+        .args(["rules", "clear"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("deleted 2"));
+    assert!(emu.h().rules().is_empty());
+    v2_cmd(h, &emu)
+        .args(["rules", "list"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains("no active rules"));
+}
+
+#[test]
+fn validate_is_offline_and_names_the_problem() {
+    let home = tempfile::tempdir().unwrap();
+    // No credentials and no API: validation needs neither.
+    cmd(home.path())
+        .args([
+            "rules",
+            "validate",
+            "cat has:images",
+            "(rust OR go) lang:en",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("valid\tcat has:images"));
+    cmd(home.path())
+        .args(["rules", "validate", "cat", "(dog OR"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("(dog OR"))
+        .stderr(predicate::str::contains("position"));
+    cmd(home.path())
+        .args(["rules", "validate", "has:images"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("has:"));
+    cmd(home.path())
+        .args(["rules", "validate", "--max-length", "5", "kittens"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("too long"));
+}
+
+#[test]
+fn invalid_rules_are_refused_before_anything_is_sent() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = Emu::start(builder());
+    v2_cmd(home.path(), &emu)
+        .args(["rules", "add", "cat OR"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid rule"));
+    v2_cmd(home.path(), &emu)
+        .args(["filter", "--rule", "dog", "--rule", "-cat", "--limit", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("\"-cat\""));
+    assert!(emu.h().rules().is_empty());
+    assert_eq!(emu.h().counters().requests, 0, "nothing reached the API");
+}
+
+#[test]
+fn filter_rule_flags_add_tagged_rules_and_print_the_active_ones() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = Emu::start(builder());
+    emu.h().add_rule("music", Some("tunes")).unwrap();
+    v2_cmd(home.path(), &emu)
+        .args([
+            "filter", "--rule", "cat", "--tag", "pets", "--rule", "dog", "--limit", "5", "--output",
+        ])
+        .arg(home.path().join("f.jsonl"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("3 active rules"))
+        .stderr(predicate::str::contains("[tunes]"))
+        .stderr(predicate::str::contains("[pets]"));
+    assert_eq!(
+        values(&emu),
+        vec![
+            ("cat".to_string(), Some("pets".to_string())),
+            ("dog".to_string(), None),
+            ("music".to_string(), Some("tunes".to_string())),
+        ]
+    );
+    // Running again with the same rules: they are already active, which is fine.
+    v2_cmd(home.path(), &emu)
+        .args([
+            "filter", "--rule", "cat", "--tag", "pets", "--limit", "2", "--output",
+        ])
+        .arg(home.path().join("g.jsonl"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("already active"));
+}
