@@ -132,7 +132,7 @@ pub async fn filter(
     let p = params(&args.fields);
     p.validate().map_err(|e| CliError::from_lib("", &e))?;
     for r in &rules {
-        tweetstream::rules::check_before_sending(&r.value, tweetstream::DEFAULT_MAX_RULE_LENGTH)
+        tweetstream::rules::check_before_sending(&r.value, tweetstream::CLIENT_MAX_RULE_LENGTH)
             .map_err(|e| CliError::usage(format!("invalid rule {:?}: {e}", r.value)))?;
     }
     let (client, base) = client(global)?;

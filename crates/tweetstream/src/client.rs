@@ -23,7 +23,7 @@ pub const DEFAULT_API_BASE: &str = "https://api.x.com";
 /// The default v2 stall timeout: 30 s (X sends a keep-alive every 20 s).
 pub const DEFAULT_V2_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default maximum rule length checked offline (X's pay-per-use and Pro tiers allow 1,024).
-pub const DEFAULT_MAX_RULE_LENGTH: usize = 1024;
+pub const CLIENT_MAX_RULE_LENGTH: usize = 1024;
 
 /// Which rules to delete: by id or by value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +89,7 @@ impl ClientBuilder {
             settings: Settings::new(DEFAULT_API_BASE, DEFAULT_V2_STALL_TIMEOUT),
             api_base: None,
             wait_on_rate_limit: false,
-            max_rule_length: DEFAULT_MAX_RULE_LENGTH,
+            max_rule_length: CLIENT_MAX_RULE_LENGTH,
         }
     }
 

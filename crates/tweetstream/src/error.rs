@@ -196,6 +196,8 @@ pub enum Error {
         message: String,
         /// The first bytes of the message (lossy UTF-8, at most 120 bytes).
         preview: String,
+        /// The whole message as received, so nothing is lost (e.g. an archiver can keep it).
+        raw: RawBytes,
     },
     /// A message was larger than the configured maximum; it was skipped. The stream goes on.
     #[error("message too large: {size} bytes or more, the limit is {limit} bytes (skipped)")]
@@ -245,10 +247,32 @@ impl Error {
     }
 
     pub(crate) fn decode(message: impl fmt::Display, raw: &[u8]) -> Error {
+        Error::decode_bytes(message, bytes::Bytes::copy_from_slice(raw))
+    }
+
+    pub(crate) fn decode_bytes(message: impl fmt::Display, raw: bytes::Bytes) -> Error {
         Error::Decode {
             message: message.to_string(),
-            preview: preview(raw),
+            preview: preview(&raw),
+            raw: RawBytes(raw),
         }
+    }
+}
+
+/// Bytes of a message, shown in `Debug` by length only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RawBytes(pub bytes::Bytes);
+
+impl fmt::Debug for RawBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
+impl std::ops::Deref for RawBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
     }
 }
 

@@ -67,11 +67,11 @@ mod stream;
 pub mod v1;
 
 pub use client::{
-    AsyncStreamingClient, ClientBuilder, RuleSelector, DEFAULT_API_BASE, DEFAULT_MAX_RULE_LENGTH,
+    AsyncStreamingClient, ClientBuilder, RuleSelector, DEFAULT_API_BASE, CLIENT_MAX_RULE_LENGTH,
     DEFAULT_V2_STALL_TIMEOUT,
 };
 pub use connector::{PolicyFactory, Secret, DEFAULT_USER_AGENT};
-pub use error::{ConnectionError, ConnectionErrorKind, Error, HttpError, RateLimit};
+pub use error::{ConnectionError, ConnectionErrorKind, Error, HttpError, RateLimit, RawBytes};
 pub use handler::{ConnectionHandler, StreamingHandler};
 pub use models::v2::{StreamResponse, StreamRule};
 pub use params::{

@@ -433,7 +433,8 @@ impl<M: Send + 'static> EventStream<M> {
         // Boxed, so each step moves a pointer rather than the whole supervisor.
         let inner = futures_util::stream::unfold(Box::new(sup), |mut s| async move {
             s.next().await.map(|item| (item, s))
-        });
+        })
+        .fuse(); // polling after the end keeps answering `None`
         EventStream {
             inner: Box::pin(inner),
             exit,

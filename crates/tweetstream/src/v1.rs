@@ -174,7 +174,9 @@ impl FilterParams {
         validate_common(self.filter_level.as_deref(), &self.languages)
     }
 
-    fn form(&self) -> Vec<(String, String)> {
+    /// The form body pairs as sent (tweepy's encoding: lists comma-joined, coordinates with
+    /// four decimals, `languages` as `language`, `stall_warnings=true`).
+    pub fn form_pairs(&self) -> Vec<(String, String)> {
         let mut f = Vec::new();
         if !self.follow.is_empty() {
             f.push(("follow".into(), join(self.follow.iter())));
@@ -465,7 +467,7 @@ impl Endpoint for V1Endpoint {
     fn decode(&self, raw: Bytes) -> Result<RawMessage, Error> {
         match Message::decode(&raw) {
             Ok(message) => Ok(RawMessage { message, raw }),
-            Err(e) => Err(Error::decode(e, &raw)),
+            Err(e) => Err(Error::decode_bytes(e, raw)),
         }
     }
 
@@ -525,6 +527,11 @@ impl StreamBuilder {
     /// Stall timeout (default 90 s).
     pub fn stall_timeout(mut self, t: Duration) -> Self {
         self.settings.stall_timeout = Some(t);
+        self
+    }
+    /// Turn the stall watchdog off (not recommended).
+    pub fn no_stall_timeout(mut self) -> Self {
+        self.settings.stall_timeout = None;
         self
     }
     /// The `User-Agent`.
@@ -619,7 +626,7 @@ impl AsyncStream {
     pub fn filter(&self, params: FilterParams) -> Result<EventStream<RawMessage>, Error> {
         params.validate()?;
         let url = self.inner.settings.url("1.1/statuses/filter.json");
-        self.open(http::Method::POST, url, params.form(), params.delimited)
+        self.open(http::Method::POST, url, params.form_pairs(), params.delimited)
     }
 
     /// `GET /1.1/statuses/sample.json`.
@@ -778,7 +785,7 @@ mod tests {
             .filter_level("low")
             .languages(["en", "ja"])
             .stall_warnings(true)
-            .form();
+            .form_pairs();
         let want: Vec<(String, String)> = [
             ("follow", "1,2"),
             ("track", "a b,c"),

@@ -68,14 +68,14 @@ impl StreamResponse {
         // One UTF-8 check of the whole message, then a parse that does not re-check each string.
         let text = match simdutf8::compat::from_utf8(&raw) {
             Ok(t) => t,
-            Err(e) => return Err(crate::Error::decode(e, &raw)),
+            Err(e) => return Err(crate::Error::decode_bytes(e, raw)),
         };
         match serde_json::from_str::<StreamResponse>(text) {
             Ok(mut r) => {
                 r.raw = raw;
                 Ok(r)
             }
-            Err(e) => Err(crate::Error::decode(e, &raw)),
+            Err(e) => Err(crate::Error::decode_bytes(e, raw)),
         }
     }
 
