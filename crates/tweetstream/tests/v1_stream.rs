@@ -1225,11 +1225,58 @@ fn threaded_sample_runs_a_handler_reconnects_and_can_be_disconnected() {
     );
     let kinds = kinds_of(&rec);
     assert!(kinds["status"] >= 20);
-    for k in ["delete", "scrub_geo", "warning", "disconnect_message"] {
+    for k in [
+        "delete",
+        "scrub_geo",
+        "status_withheld",
+        "user_withheld",
+        "warning",
+        "disconnect_message",
+    ] {
         assert!(kinds.get(k).copied().unwrap_or(0) > 0, "no {k}: {kinds:?}");
     }
     rt.block_on(no_loss_no_dup(&emu, &rec.statuses()));
     rt.block_on(emu.wait_for_active_connections(0));
+    rt.block_on(emu.shutdown());
+}
+
+#[test]
+fn threaded_filter_follow_delivers_every_notice_and_limit() {
+    // tweepy: `thread = stream.filter(follow=[...], threaded=True)`.
+    let (emu, rt) = emulator_thread(emulator().rate(2000.0).v1_notices(all_notices()));
+    let stream = blocking::Stream::from_builder(stream_for(&emu)).unwrap();
+    let rec = V1Recorder::default();
+    let thread = stream
+        .filter(
+            FilterParams::new()
+                .follow(corpus_authors())
+                .stall_warnings(true),
+        )
+        .unwrap()
+        .run_threaded(rec.clone())
+        .unwrap();
+    for _ in 0..1000 {
+        if rec.statuses().len() >= 15 || thread.is_finished() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    thread.disconnect();
+    thread.join().unwrap();
+    let kinds = kinds_of(&rec);
+    assert!(kinds["status"] >= 15);
+    for k in [
+        "delete",
+        "limit",
+        "scrub_geo",
+        "status_withheld",
+        "user_withheld",
+        "warning",
+    ] {
+        assert!(kinds.get(k).copied().unwrap_or(0) > 0, "no {k}: {kinds:?}");
+    }
+    assert_eq!(emu.requests()[0].form[0].0, "follow");
+    rt.block_on(no_loss_no_dup(&emu, &rec.statuses()));
     rt.block_on(emu.shutdown());
 }
 
