@@ -1,0 +1,280 @@
+//! End-to-end benchmark: the emulator serves real statuses over loopback HTTP as fast as the
+//! client reads; the library's client frames and decodes every message into typed values.
+//!
+//! ```text
+//! cargo run --release -p tweetstream --example e2e_bench -- v1 --messages 300000 [--gzip]
+//! ```
+//!
+//! * The emulator runs on its own multi-thread runtime with one worker thread, serving
+//!   `shared/data/twitter.json` (100 real v1.1 statuses, replayed with fresh ids) at rate 0,
+//!   with the v1.1 notices of X's sample (a `delete` per 10 statuses, rarer others).
+//! * The client (`v1::AsyncStream` on `statuses/sample`) runs on a current-thread runtime on the
+//!   main thread: HTTP, gzip, framing and decoding into `Status`/notices all happen there, so the
+//!   client's figures are for one core. Its CPU time is read from `/proc/thread-self/schedstat`.
+//! * The first `--warmup` messages (default 5,000) are not timed.
+//!
+//! Options: `v1|v2` (first argument; v2 is not there yet), `--messages N` (default 300,000),
+//! `--gzip`, `--warmup N`, `--data PATH`, `--delete-every N` (default 10).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tweetstream::oauth::Credentials;
+use tweetstream::v1::{AsyncStream, Message, SampleParams};
+use tweetstream::Event;
+use tweetstream_emulator::data::Source;
+use tweetstream_emulator::{Emulator, EmulatorHandle, V1Notices};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    V1,
+    V2,
+}
+
+#[derive(Debug, Clone)]
+struct Opts {
+    mode: Mode,
+    messages: u64,
+    warmup: u64,
+    gzip: bool,
+    data: PathBuf,
+    delete_every: u64,
+}
+
+fn usage(msg: &str) -> ! {
+    if !msg.is_empty() {
+        eprintln!("error: {msg}");
+    }
+    eprintln!(
+        "usage: e2e_bench v1|v2 [--messages N] [--gzip] [--warmup N] [--data PATH] [--delete-every N]"
+    );
+    std::process::exit(2)
+}
+
+fn parse_args() -> Opts {
+    let mut args = std::env::args().skip(1);
+    let mode = match args.next().as_deref() {
+        Some("v1") => Mode::V1,
+        Some("v2") => Mode::V2,
+        Some("-h" | "--help") => usage(""),
+        other => usage(&format!(
+            "the first argument must be v1 or v2, not {other:?}"
+        )),
+    };
+    let mut o = Opts {
+        mode,
+        messages: 300_000,
+        warmup: 5_000,
+        gzip: false,
+        data: PathBuf::from(format!(
+            "{}/../../../shared/data/twitter.json",
+            env!("CARGO_MANIFEST_DIR")
+        )),
+        delete_every: 10,
+    };
+    while let Some(a) = args.next() {
+        let mut num = |name: &str| -> u64 {
+            args.next()
+                .and_then(|v| v.replace('_', "").parse().ok())
+                .unwrap_or_else(|| usage(&format!("{name} needs a number")))
+        };
+        match a.as_str() {
+            "--messages" => o.messages = num("--messages").max(1),
+            "--warmup" => o.warmup = num("--warmup"),
+            "--delete-every" => o.delete_every = num("--delete-every"),
+            "--gzip" => o.gzip = true,
+            "--data" => {
+                o.data = args
+                    .next()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| usage("--data needs a path"))
+            }
+            other => usage(&format!("unknown argument {other}")),
+        }
+    }
+    o
+}
+
+/// CPU time of the calling thread (Linux; `None` elsewhere).
+fn thread_cpu() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    messages: u64,
+    statuses: u64,
+    deletes: u64,
+    other_notices: u64,
+    /// Message bytes after framing and decompression (the JSON the decoder read).
+    bytes: u64,
+    /// Something computed from every status, so that nothing is optimised away.
+    checksum: u64,
+}
+
+struct Report {
+    tally: Tally,
+    elapsed: Duration,
+    client_cpu: Option<Duration>,
+    decode_errors: u64,
+}
+
+const CREDS: [&str; 4] = ["bench-ck", "bench-cs", "bench-at", "bench-ats"];
+
+async fn run_v1(emu: &EmulatorHandle, o: &Opts) -> Result<Report, tweetstream::Error> {
+    let [ck, cs, at, ats] = CREDS;
+    let stream = AsyncStream::builder(Credentials::new(ck, cs, at, ats))
+        .api_base(emu.base_url())
+        .gzip(o.gzip)
+        .build()?;
+    let mut events = stream.sample(SampleParams::new())?;
+    let mut t = Tally::default();
+    let mut seen = 0u64;
+    let mut start: Option<(Instant, Option<Duration>)> = None;
+    let total = o.warmup + o.messages;
+    while let Some(item) = events.next().await {
+        let m = match item {
+            Ok(Event::Message(m)) => m,
+            Ok(_) => continue,
+            Err(e @ tweetstream::Error::Decode { .. }) => {
+                eprintln!("decode error: {e}");
+                continue;
+            }
+            Err(e) => {
+                eprintln!("stream error: {e}");
+                continue;
+            }
+        };
+        seen += 1;
+        if seen == o.warmup + 1 {
+            start = Some((Instant::now(), thread_cpu()));
+        }
+        if seen > o.warmup {
+            t.messages += 1;
+            t.bytes += m.raw.len() as u64;
+            match &m.message {
+                Message::Status(s) => {
+                    t.statuses += 1;
+                    t.checksum = t
+                        .checksum
+                        .wrapping_add(s.id ^ s.user.id)
+                        .wrapping_add(s.full_text().len() as u64);
+                }
+                Message::Delete(d) => {
+                    t.deletes += 1;
+                    t.checksum = t.checksum.wrapping_add(d.status.id);
+                }
+                _ => t.other_notices += 1,
+            }
+        }
+        if seen >= total {
+            break;
+        }
+    }
+    let (t0, cpu0) = start.unwrap_or((Instant::now(), thread_cpu()));
+    let elapsed = t0.elapsed();
+    let client_cpu = match (cpu0, thread_cpu()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
+    let decode_errors = stream.stats().decode_errors;
+    drop(events);
+    Ok(Report {
+        tally: t,
+        elapsed,
+        client_cpu,
+        decode_errors,
+    })
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let o = parse_args();
+    if o.mode == Mode::V2 {
+        eprintln!("e2e_bench: the v2 mode is not implemented yet");
+        std::process::exit(2);
+    }
+    let source = Source::from_path(&o.data)?;
+
+    // The emulator: its own runtime, one worker thread.
+    let emu_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("emulator")
+        .enable_all()
+        .build()?;
+    let [ck, cs, at, ats] = CREDS;
+    let emu = emu_rt.block_on(
+        Emulator::builder()
+            .source(source.clone())
+            .rate(0.0)
+            .oauth_credentials(ck, cs, at, ats)
+            .v1_notices(V1Notices {
+                delete_every: o.delete_every,
+                ..V1Notices::default()
+            })
+            .max_recorded_ids(0)
+            .start(),
+    )?;
+
+    // The client: a current-thread runtime on this thread.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let r = rt.block_on(run_v1(&emu, &o))?;
+    drop(rt);
+
+    let conns = emu.connections();
+    let wire: u64 = conns.iter().map(|c| c.wire_bytes_sent).sum();
+    let body: u64 = conns.iter().map(|c| c.bytes_sent).sum();
+    emu_rt.block_on(emu.shutdown());
+
+    let secs = r.elapsed.as_secs_f64();
+    let t = &r.tally;
+    let mb = |b: u64| b as f64 / 1e6;
+    println!(
+        "e2e_bench v1 sample{}: {} messages ({} statuses, {} deletes, {} other notices), {:.1} MB of JSON, avg {:.0} B/message, corpus of {} statuses",
+        if o.gzip { " --gzip" } else { "" },
+        t.messages,
+        t.statuses,
+        t.deletes,
+        t.other_notices,
+        mb(t.bytes),
+        t.bytes as f64 / t.messages.max(1) as f64,
+        source.base_len(),
+    );
+    println!(
+        "  wall {:.3} s: {:.0} messages/s, {:.0} statuses/s, {:.1} MB/s of JSON",
+        secs,
+        t.messages as f64 / secs,
+        t.statuses as f64 / secs,
+        mb(t.bytes) / secs,
+    );
+    if let Some(cpu) = r.client_cpu {
+        let c = cpu.as_secs_f64().max(1e-9);
+        println!(
+            "  client thread CPU {:.3} s ({:.0}% of wall): {:.0} messages per CPU-second, {:.1} MB per CPU-second",
+            c,
+            100.0 * c / secs,
+            t.messages as f64 / c,
+            mb(t.bytes) / c,
+        );
+    }
+    println!(
+        "  emulator sent {:.1} MB of body, {:.1} MB on the wire{}; decode errors: {}; checksum {:x}",
+        mb(body),
+        mb(wire),
+        if o.gzip {
+            format!(" (gzip ratio {:.1})", body as f64 / wire.max(1) as f64)
+        } else {
+            String::new()
+        },
+        r.decode_errors,
+        t.checksum,
+    );
+    if r.decode_errors > 0 {
+        return Err("some messages did not decode".into());
+    }
+    Ok(())
+}
