@@ -296,7 +296,7 @@ impl Write for Target {
 
 enum Enc {
     Plain(Counting<BufWriter<Target>>),
-    Gz(GzEncoder<Counting<BufWriter<Target>>>),
+    Gz(Box<GzEncoder<Counting<BufWriter<Target>>>>),
 }
 
 struct OpenFile {
@@ -332,7 +332,7 @@ impl OpenFile {
             count: 0,
         };
         let enc = if gzip {
-            Enc::Gz(GzEncoder::new(counting, Compression::fast()))
+            Enc::Gz(Box::new(GzEncoder::new(counting, Compression::fast())))
         } else {
             Enc::Plain(counting)
         };

@@ -3,7 +3,19 @@
 //!
 //! ```text
 //! cargo run --release -p tweetstream --example e2e_bench -- v1 --messages 300000 [--gzip]
+//! cargo run --release -p tweetstream --example e2e_bench -- v2 --messages 300000 [--gzip]
 //! ```
+//!
+//! v2 mode: `sample` with a typical shape (`tweet.fields` author_id, created_at, conversation_id,
+//! entities, lang, public_metrics, referenced_tweets, attachments, source, possibly_sensitive;
+//! `expansions` author_id, referenced_tweets.id, attachments.media_keys; `user.fields` and
+//! `media.fields`), so each payload built from twitter.json is about 2.1 KB, decoded into
+//! `StreamResponse` (tweet, includes, matching rules).
+//!
+//! `--api-base URL` connects to an emulator started separately (e.g.
+//! `tweetstream-emulator --rate 0 --corpus …/twitter.json --bearer-token bench
+//! --consumer-key bench-ck --consumer-secret bench-cs --access-token bench-at
+//! --access-token-secret bench-ats`), so that the peak RSS printed is the client's alone.
 //!
 //! * The emulator runs on its own multi-thread runtime with one worker thread, serving
 //!   `shared/data/twitter.json` (100 real v1.1 statuses, replayed with fresh ids) at rate 0,
@@ -13,8 +25,8 @@
 //!   client's figures are for one core. Its CPU time is read from `/proc/thread-self/schedstat`.
 //! * The first `--warmup` messages (default 5,000) are not timed.
 //!
-//! Options: `v1|v2` (first argument; v2 is not there yet), `--messages N` (default 300,000),
-//! `--gzip`, `--warmup N`, `--data PATH`, `--delete-every N` (default 10).
+//! Options: `v1|v2` (first argument), `--messages N` (default 300,000), `--gzip`,
+//! `--warmup N`, `--data PATH`, `--delete-every N` (default 10), `--api-base URL`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -22,9 +34,9 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use tweetstream::oauth::Credentials;
 use tweetstream::v1::{AsyncStream, Message, SampleParams};
-use tweetstream::Event;
+use tweetstream::{AsyncStreamingClient, Event, StreamParams};
 use tweetstream_emulator::data::Source;
-use tweetstream_emulator::{Emulator, EmulatorHandle, V1Notices};
+use tweetstream_emulator::{Emulator, V1Notices};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -40,6 +52,7 @@ struct Opts {
     gzip: bool,
     data: PathBuf,
     delete_every: u64,
+    api_base: Option<String>,
 }
 
 fn usage(msg: &str) -> ! {
@@ -47,7 +60,7 @@ fn usage(msg: &str) -> ! {
         eprintln!("error: {msg}");
     }
     eprintln!(
-        "usage: e2e_bench v1|v2 [--messages N] [--gzip] [--warmup N] [--data PATH] [--delete-every N]"
+        "usage: e2e_bench v1|v2 [--messages N] [--gzip] [--warmup N] [--data PATH] [--delete-every N] [--api-base URL]"
     );
     std::process::exit(2)
 }
@@ -72,6 +85,7 @@ fn parse_args() -> Opts {
             env!("CARGO_MANIFEST_DIR")
         )),
         delete_every: 10,
+        api_base: None,
     };
     while let Some(a) = args.next() {
         let mut num = |name: &str| -> u64 {
@@ -84,6 +98,12 @@ fn parse_args() -> Opts {
             "--warmup" => o.warmup = num("--warmup"),
             "--delete-every" => o.delete_every = num("--delete-every"),
             "--gzip" => o.gzip = true,
+            "--api-base" => {
+                o.api_base = Some(
+                    args.next()
+                        .unwrap_or_else(|| usage("--api-base needs a URL")),
+                )
+            }
             "--data" => {
                 o.data = args
                     .next()
@@ -124,10 +144,100 @@ struct Report {
 
 const CREDS: [&str; 4] = ["bench-ck", "bench-cs", "bench-at", "bench-ats"];
 
-async fn run_v1(emu: &EmulatorHandle, o: &Opts) -> Result<Report, tweetstream::Error> {
+const BEARER: &str = "bench";
+
+/// Peak resident memory of this process (Linux `VmHWM`), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+async fn run_v2(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
+    let client = AsyncStreamingClient::builder(BEARER)
+        .api_base(base)
+        .gzip(o.gzip)
+        .build()?;
+    let params = StreamParams::new()
+        .tweet_fields([
+            "author_id",
+            "created_at",
+            "conversation_id",
+            "entities",
+            "lang",
+            "public_metrics",
+            "referenced_tweets",
+            "attachments",
+            "source",
+            "possibly_sensitive",
+        ])
+        .expansions([
+            "author_id",
+            "referenced_tweets.id",
+            "attachments.media_keys",
+        ])
+        .user_fields([
+            "created_at",
+            "description",
+            "public_metrics",
+            "verified",
+            "profile_image_url",
+        ])
+        .media_fields(["url", "width", "height"]);
+    let mut events = client.sample(params)?;
+    let mut t = Tally::default();
+    let mut seen = 0u64;
+    let mut start: Option<(Instant, Option<Duration>)> = None;
+    let total = o.warmup + o.messages;
+    while let Some(item) = events.next().await {
+        let m = match item {
+            Ok(Event::Message(m)) => m,
+            Ok(_) => continue,
+            Err(e) => {
+                eprintln!("stream error: {e}");
+                continue;
+            }
+        };
+        seen += 1;
+        if seen == o.warmup + 1 {
+            start = Some((Instant::now(), thread_cpu()));
+        }
+        if seen > o.warmup {
+            t.messages += 1;
+            t.bytes += m.raw.len() as u64;
+            if let Some(tweet) = &m.data {
+                t.statuses += 1;
+                let users = m.includes.as_ref().map_or(0, |i| i.users.len() as u64);
+                t.checksum = t
+                    .checksum
+                    .wrapping_add(tweet.text.len() as u64)
+                    .wrapping_add(users);
+            }
+        }
+        if seen >= total {
+            break;
+        }
+    }
+    let (t0, cpu0) = start.unwrap_or((Instant::now(), thread_cpu()));
+    let elapsed = t0.elapsed();
+    let client_cpu = match (cpu0, thread_cpu()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
+    let decode_errors = client.stats().decode_errors;
+    drop(events);
+    Ok(Report {
+        tally: t,
+        elapsed,
+        client_cpu,
+        decode_errors,
+    })
+}
+
+async fn run_v1(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
     let [ck, cs, at, ats] = CREDS;
     let stream = AsyncStream::builder(Credentials::new(ck, cs, at, ats))
-        .api_base(emu.base_url())
+        .api_base(base)
         .gzip(o.gzip)
         .build()?;
     let mut events = stream.sample(SampleParams::new())?;
@@ -192,9 +302,19 @@ async fn run_v1(emu: &EmulatorHandle, o: &Opts) -> Result<Report, tweetstream::E
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let o = parse_args();
-    if o.mode == Mode::V2 {
-        eprintln!("e2e_bench: the v2 mode is not implemented yet");
-        std::process::exit(2);
+    if let Some(base) = &o.api_base {
+        // An emulator in another process: only the client runs here.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let r = rt.block_on(async {
+            match o.mode {
+                Mode::V1 => run_v1(base, &o).await,
+                Mode::V2 => run_v2(base, &o).await,
+            }
+        })?;
+        print_report(&o, &r, None, None);
+        return Ok(());
     }
     let source = Source::from_path(&o.data)?;
 
@@ -210,6 +330,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .source(source.clone())
             .rate(0.0)
             .oauth_credentials(ck, cs, at, ats)
+            .bearer_token(BEARER)
             .v1_notices(V1Notices {
                 delete_every: o.delete_every,
                 ..V1Notices::default()
@@ -222,7 +343,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let r = rt.block_on(run_v1(&emu, &o))?;
+    let base = emu.base_url();
+    let r = rt.block_on(async {
+        match o.mode {
+            Mode::V1 => run_v1(&base, &o).await,
+            Mode::V2 => run_v2(&base, &o).await,
+        }
+    })?;
     drop(rt);
 
     let conns = emu.connections();
@@ -230,11 +357,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let body: u64 = conns.iter().map(|c| c.bytes_sent).sum();
     emu_rt.block_on(emu.shutdown());
 
+    print_report(&o, &r, Some((body, wire)), Some(source.base_len()));
+    if r.decode_errors > 0 {
+        return Err("some messages did not decode".into());
+    }
+    Ok(())
+}
+
+fn print_report(o: &Opts, r: &Report, sent: Option<(u64, u64)>, corpus: Option<usize>) {
     let secs = r.elapsed.as_secs_f64();
     let t = &r.tally;
     let mb = |b: u64| b as f64 / 1e6;
     println!(
-        "e2e_bench v1 sample{}: {} messages ({} statuses, {} deletes, {} other notices), {:.1} MB of JSON, avg {:.0} B/message, corpus of {} statuses",
+        "e2e_bench {} sample{}: {} messages ({} tweets/statuses, {} deletes, {} other notices), {:.1} MB of JSON, avg {:.0} B/message{}",
+        if o.mode == Mode::V1 { "v1" } else { "v2" },
         if o.gzip { " --gzip" } else { "" },
         t.messages,
         t.statuses,
@@ -242,7 +378,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.other_notices,
         mb(t.bytes),
         t.bytes as f64 / t.messages.max(1) as f64,
-        source.base_len(),
+        corpus.map(|n| format!(", corpus of {n} statuses")).unwrap_or_default(),
     );
     println!(
         "  wall {:.3} s: {:.0} messages/s, {:.0} statuses/s, {:.1} MB/s of JSON",
@@ -261,20 +397,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             mb(t.bytes) / c,
         );
     }
+    if let Some((body, wire)) = sent {
+        println!(
+            "  emulator sent {:.1} MB of body, {:.1} MB on the wire{}",
+            mb(body),
+            mb(wire),
+            if o.gzip {
+                format!(" (gzip ratio {:.1})", body as f64 / wire.max(1) as f64)
+            } else {
+                String::new()
+            },
+        );
+    }
     println!(
-        "  emulator sent {:.1} MB of body, {:.1} MB on the wire{}; decode errors: {}; checksum {:x}",
-        mb(body),
-        mb(wire),
-        if o.gzip {
-            format!(" (gzip ratio {:.1})", body as f64 / wire.max(1) as f64)
-        } else {
-            String::new()
-        },
+        "  decode errors: {}; checksum {:x}; peak RSS {} KiB{}",
         r.decode_errors,
         t.checksum,
+        peak_rss_kib().unwrap_or(0),
+        if sent.is_some() {
+            " (client and emulator: use --api-base for the client alone)"
+        } else {
+            " (client alone)"
+        },
     );
-    if r.decode_errors > 0 {
-        return Err("some messages did not decode".into());
-    }
-    Ok(())
 }

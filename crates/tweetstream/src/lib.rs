@@ -67,7 +67,7 @@ mod stream;
 pub mod v1;
 
 pub use client::{
-    AsyncStreamingClient, ClientBuilder, RuleSelector, DEFAULT_API_BASE, CLIENT_MAX_RULE_LENGTH,
+    AsyncStreamingClient, ClientBuilder, RuleSelector, CLIENT_MAX_RULE_LENGTH, DEFAULT_API_BASE,
     DEFAULT_V2_STALL_TIMEOUT,
 };
 pub use connector::{PolicyFactory, Secret, DEFAULT_USER_AGENT};

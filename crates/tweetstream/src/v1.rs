@@ -626,7 +626,12 @@ impl AsyncStream {
     pub fn filter(&self, params: FilterParams) -> Result<EventStream<RawMessage>, Error> {
         params.validate()?;
         let url = self.inner.settings.url("1.1/statuses/filter.json");
-        self.open(http::Method::POST, url, params.form_pairs(), params.delimited)
+        self.open(
+            http::Method::POST,
+            url,
+            params.form_pairs(),
+            params.delimited,
+        )
     }
 
     /// `GET /1.1/statuses/sample.json`.
