@@ -349,6 +349,20 @@ pub async fn run<M: RawBytes>(job: Job<M>) -> Result<(), CliError> {
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => match e {
+                    tweetstream::Error::Decode { ref raw, .. } if !raw.is_empty() => {
+                        // A message the library cannot decode is still archived as received.
+                        progress.warn(format!("archived a message that does not decode: {e}"));
+                        written_bytes += raw.len() as u64 + 1;
+                        if !sink.push(raw).await {
+                            break Outcome::WriterStopped;
+                        }
+                        written += 1;
+                        live.messages
+                            .store(written, std::sync::atomic::Ordering::Relaxed);
+                        if limit == Some(written) {
+                            break Outcome::Limit;
+                        }
+                    }
                     tweetstream::Error::Decode { .. }
                     | tweetstream::Error::MessageTooLarge { .. } => {
                         progress.warn(format!("skipped a message: {e}"));

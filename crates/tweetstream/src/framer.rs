@@ -58,6 +58,8 @@ pub enum FrameError {
         preview: Vec<u8>,
         /// Offset of the first invalid byte.
         valid_up_to: usize,
+        /// The whole message, as received.
+        line: Bytes,
     },
     /// In `delimited=length` mode, a line that should hold a byte count did not.
     BadLength {
@@ -96,7 +98,10 @@ impl From<FrameError> for crate::Error {
     fn from(e: FrameError) -> crate::Error {
         match e {
             FrameError::TooLarge { size, limit } => crate::Error::MessageTooLarge { size, limit },
-            FrameError::InvalidUtf8 { ref preview, .. } => crate::Error::decode(&e, preview),
+            FrameError::InvalidUtf8 { ref line, .. } => {
+                let line = line.clone();
+                crate::Error::decode_bytes(&e, line)
+            }
             FrameError::BadLength { ref preview } => crate::Error::decode(&e, preview),
         }
     }
@@ -349,6 +354,7 @@ fn classify(line: Bytes) -> Result<Frame, FrameError> {
         Err(e) => Err(FrameError::InvalidUtf8 {
             preview: line[..line.len().min(PREVIEW)].to_vec(),
             valid_up_to: e.valid_up_to(),
+            line,
         }),
     }
 }

@@ -731,3 +731,28 @@ async fn requests_carry_the_user_agent_and_ask_for_gzip() {
     assert!(!reqs[2].accept_gzip);
     emu.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn undecodable_messages_keep_their_raw_bytes() {
+    let emu = start(
+        emulator().rate(100.0).scenario(
+            Scenario::new()
+                .then(Fate::MalformedJson { after_messages: 1 })
+                .then(Fate::InvalidUtf8 { after_messages: 1 }),
+        ),
+    )
+    .await;
+    for _ in 0..2 {
+        let client = client(&emu);
+        let mut s = client.sample(StreamParams::new()).unwrap();
+        while let Some(item) = s.next().await {
+            if let Err(Error::Decode { raw, preview, .. }) = item {
+                assert!(raw.len() > 1, "the whole message is kept");
+                assert!(!preview.is_empty());
+                client.disconnect();
+            }
+        }
+        emu.wait_for_active_connections(0).await;
+    }
+    emu.shutdown().await;
+}
