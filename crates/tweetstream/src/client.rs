@@ -274,7 +274,7 @@ impl Endpoint for V2Endpoint {
     }
 
     fn framer(&self, max: usize) -> Framer {
-        Framer::new(max)
+        Framer::new(max).without_utf8_check()
     }
 
     fn decode(&self, raw: Bytes) -> Result<StreamResponse, Error> {

@@ -126,6 +126,7 @@ pub struct Framer {
     /// Skipping the rest of an oversized line / length frame: bytes still to skip
     /// (`usize::MAX` = until the next newline).
     skip: usize,
+    check_utf8: bool,
 }
 
 const PREVIEW: usize = 120;
@@ -139,7 +140,15 @@ impl Framer {
             max: max_message_size.max(1),
             mode: Mode::Lines,
             skip: 0,
+            check_utf8: true,
         }
+    }
+
+    /// Leave the UTF-8 check to the decoder. For pipelines whose decoder checks each whole
+    /// message itself (tweetstream's do), so the check runs once per message, not twice.
+    pub fn without_utf8_check(mut self) -> Framer {
+        self.check_utf8 = false;
+        self
     }
 
     /// A framer for v1.1's `delimited=length` framing.
@@ -177,7 +186,9 @@ impl Framer {
                 return None;
             }
             let r = match self.mode {
-                Mode::Lines => self.next_line().map(|line| self.finish_line(line)),
+                Mode::Lines => self
+                    .next_line()
+                    .map(|line| classify(trim_line_end(line?), self.check_utf8)),
                 Mode::Length(None) => match self.next_line() {
                     None => None,
                     Some(Err(e)) => Some(Err(e)),
@@ -190,7 +201,7 @@ impl Framer {
                 Mode::Length(Some(n)) => self.take_exact(n).map(|bytes| {
                     self.mode = Mode::Length(None);
                     let bytes = trim_line_end(bytes);
-                    classify(bytes)
+                    classify(bytes, self.check_utf8)
                 }),
             };
             return r;
@@ -271,10 +282,6 @@ impl Framer {
         }
     }
 
-    fn finish_line(&self, line: Result<Bytes, FrameError>) -> Result<Frame, FrameError> {
-        classify(trim_line_end(line?))
-    }
-
     /// Handle a line read while waiting for a byte count. `Ok(None)`: the count was read.
     fn length_line(&mut self, line: Bytes) -> Result<Option<Frame>, FrameError> {
         let line = trim_line_end(line);
@@ -344,10 +351,13 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
     &b[start..end.max(start)]
 }
 
-fn classify(line: Bytes) -> Result<Frame, FrameError> {
+fn classify(line: Bytes, check_utf8: bool) -> Result<Frame, FrameError> {
     // Fast path: a JSON message starts with `{`; only blank-looking lines need the scan.
     if line.first() != Some(&b'{') && trim_ascii(&line).is_empty() {
         return Ok(Frame::KeepAlive);
+    }
+    if !check_utf8 {
+        return Ok(Frame::Message(line));
     }
     match simdutf8::compat::from_utf8(&line) {
         Ok(_) => Ok(Frame::Message(line)),
@@ -461,6 +471,17 @@ mod tests {
             Err(FrameError::InvalidUtf8 { valid_up_to: 6, .. })
         ));
         assert_eq!(got[1], msg("{1}"));
+    }
+
+    #[test]
+    fn the_utf8_check_can_be_left_to_the_decoder() {
+        let mut f = Framer::new(1024).without_utf8_check();
+        f.push(Bytes::from_static(b"{\"a\":\"\xff\"}\r\n  \r\n"));
+        assert_eq!(
+            f.next_frame(),
+            Some(Ok(Frame::Message(Bytes::from_static(b"{\"a\":\"\xff\"}"))))
+        );
+        assert_eq!(f.next_frame(), Some(Ok(Frame::KeepAlive)));
     }
 
     #[test]

@@ -458,9 +458,9 @@ impl Endpoint for V1Endpoint {
 
     fn framer(&self, max: usize) -> Framer {
         if self.delimited {
-            Framer::length_delimited(max)
+            Framer::length_delimited(max).without_utf8_check()
         } else {
-            Framer::new(max)
+            Framer::new(max).without_utf8_check()
         }
     }
 
