@@ -434,7 +434,7 @@ impl AsyncStreamingClient {
                 None => serde_json::json!({"value": r.value}),
             })
             .collect();
-        self.post_rules(serde_json::json!({ "add": add }), dry_run, false)
+        self.post_rules(serde_json::json!({ "add": add }), dry_run)
             .await
     }
 
@@ -467,10 +467,10 @@ impl AsyncStreamingClient {
             }
             RuleSelector::Values(values) => serde_json::json!({"delete": {"values": values}}),
         };
-        self.post_rules(body, dry_run, false).await
+        self.post_rules(body, dry_run).await
     }
 
-    /// Delete every rule (`delete_all=true`).
+    /// Delete every rule: lists them, then deletes them by id.
     pub async fn delete_all_rules(&self, dry_run: bool) -> Result<RulesResponse, Error> {
         let rules = self.get_rules(&[] as &[&str]).await?;
         if rules.data.is_empty() {
@@ -494,14 +494,10 @@ impl AsyncStreamingClient {
         &self,
         body: serde_json::Value,
         dry_run: bool,
-        delete_all: bool,
     ) -> Result<RulesResponse, Error> {
         let mut url = self.inner.settings.url("2/tweets/search/stream/rules");
         if dry_run {
             url.query_pairs_mut().append_pair("dry_run", "true");
-        }
-        if delete_all {
-            url.query_pairs_mut().append_pair("delete_all", "true");
         }
         self.rest(|| self.inner.http.post(url.clone()).json(&body))
             .await
