@@ -193,6 +193,19 @@ impl<M: Send + 'static> BlockingStream<M> {
         BlockingStream { stream, rt }
     }
 
+    /// Run `run` on a new thread named `tweetstream` (tweepy's `threaded=True`).
+    fn spawn<F>(self, run: F) -> Result<StreamThread, Error>
+    where
+        F: FnOnce(Self) -> Result<(), Error> + Send + 'static,
+    {
+        let cancel = self.stream.cancel_token();
+        let handle = std::thread::Builder::new()
+            .name("tweetstream".into())
+            .spawn(move || run(self))
+            .map_err(|e| Error::Config(format!("cannot start the stream thread: {e}")))?;
+        Ok(StreamThread { handle, cancel })
+    }
+
     /// Stop this stream.
     pub fn disconnect(&self) {
         self.stream.disconnect()
@@ -245,12 +258,7 @@ impl BlockingStream<StreamResponse> {
         self,
         handler: H,
     ) -> Result<StreamThread, Error> {
-        let cancel = self.stream.cancel_token();
-        let handle = std::thread::Builder::new()
-            .name("tweetstream".into())
-            .spawn(move || self.run(handler))
-            .map_err(|e| Error::Config(format!("cannot start the stream thread: {e}")))?;
-        Ok(StreamThread { handle, cancel })
+        self.spawn(move |stream| stream.run(handler))
     }
 }
 
@@ -334,11 +342,6 @@ impl BlockingStream<crate::v1::RawMessage> {
         self,
         handler: H,
     ) -> Result<StreamThread, Error> {
-        let cancel = self.stream.cancel_token();
-        let handle = std::thread::Builder::new()
-            .name("tweetstream".into())
-            .spawn(move || self.run(handler))
-            .map_err(|e| Error::Config(format!("cannot start the stream thread: {e}")))?;
-        Ok(StreamThread { handle, cancel })
+        self.spawn(move |stream| stream.run(handler))
     }
 }

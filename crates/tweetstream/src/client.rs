@@ -1,12 +1,10 @@
 //! The v2 client: [`AsyncStreamingClient`] (the async core) and its builder.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::header::{HeaderValue, AUTHORIZATION};
-use tokio_util::sync::CancellationToken;
 
 use crate::connector::{PolicyFactory, Secret, Settings};
 use crate::error::RateLimit;
@@ -14,8 +12,8 @@ use crate::framer::Framer;
 use crate::models::v2::{RulesResponse, StreamResponse, StreamRule};
 use crate::params::StreamParams;
 use crate::policy::{Failure, ReconnectPolicy};
-use crate::stats::{Counters, Stats};
-use crate::stream::{Control, Endpoint, EventStream, RunSettings, Supervisor};
+use crate::stats::Stats;
+use crate::stream::{Control, Endpoint, EventStream, RunControl};
 use crate::Error;
 
 /// The default v2 API base URL.
@@ -200,9 +198,7 @@ impl ClientBuilder {
                 settings: self.settings,
                 wait_on_rate_limit: self.wait_on_rate_limit,
                 max_rule_length: self.max_rule_length,
-                running: Arc::new(AtomicBool::new(false)),
-                current: Mutex::new(CancellationToken::new()),
-                counters: Arc::new(Counters::default()),
+                control: RunControl::default(),
             }),
         })
     }
@@ -214,9 +210,7 @@ struct Inner {
     settings: Settings,
     wait_on_rate_limit: bool,
     max_rule_length: usize,
-    running: Arc<AtomicBool>,
-    current: Mutex<CancellationToken>,
-    counters: Arc<Counters>,
+    control: RunControl,
 }
 
 /// The v2 streaming client (bearer token): `sample`, `filter`, partitioned streams, and rules.
@@ -348,63 +342,30 @@ impl AsyncStreamingClient {
                 url.query_pairs_mut().extend_pairs(pairs);
             }
         }
-        let cancel = self.begin()?;
         let endpoint = V2Endpoint {
             http_url: url,
             auth: self.inner.auth.clone(),
         };
-        Ok(EventStream::new(Supervisor::new(
-            endpoint,
-            self.run_settings(cancel),
-        )))
-    }
-
-    /// Mark the client running and make a fresh cancellation token for this run.
-    fn begin(&self) -> Result<CancellationToken, Error> {
-        if self
-            .inner
-            .running
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
-            return Err(Error::AlreadyRunning);
-        }
-        let token = CancellationToken::new();
-        if let Ok(mut g) = self.inner.current.lock() {
-            *g = token.clone();
-        }
-        Ok(token)
-    }
-
-    fn run_settings(&self, cancel: CancellationToken) -> RunSettings {
-        RunSettings {
-            http: self.inner.http.clone(),
-            policy: self.inner.settings.policy(false),
-            stall_timeout: self.inner.settings.stall_timeout,
-            max_message_size: self.inner.settings.max_message_size,
-            cancel,
-            counters: self.inner.counters.clone(),
-            running: self.inner.running.clone(),
-        }
+        self.inner
+            .control
+            .start(endpoint, &self.inner.http, &self.inner.settings, false)
     }
 
     /// Stop the running stream, from any task or thread, at any moment (also during a back-off
     /// wait or a quiet stream). The stream ends promptly and its socket is closed.
     pub fn disconnect(&self) {
-        if let Ok(g) = self.inner.current.lock() {
-            g.cancel();
-        }
+        self.inner.control.disconnect()
     }
 
     /// Whether a stream of this client is running.
     pub fn is_running(&self) -> bool {
-        self.inner.running.load(Ordering::Acquire)
+        self.inner.control.is_running()
     }
 
     /// The counters (connects, disconnects by reason, failures by class, messages, bytes,
     /// keep-alives, last error), readable while streaming.
     pub fn stats(&self) -> Stats {
-        self.inner.counters.snapshot()
+        self.inner.control.stats()
     }
 
     /// Add rules (`POST /2/tweets/search/stream/rules` with `{"add": […]}`). Each value is

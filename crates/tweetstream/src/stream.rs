@@ -416,6 +416,62 @@ pub(crate) fn http_error(status: u16, body: &[u8], rate_limit: Option<RateLimit>
     }
 }
 
+/// What a client shares with its streams: one stream at a time, the current run's cancellation
+/// token (so `disconnect()` works from any clone), and the counters.
+#[derive(Default)]
+pub(crate) struct RunControl {
+    running: Arc<AtomicBool>,
+    current: Mutex<CancellationToken>,
+    counters: Arc<Counters>,
+}
+
+impl RunControl {
+    /// Start a run of `endpoint`, or fail with `AlreadyRunning`.
+    pub(crate) fn start<E: Endpoint>(
+        &self,
+        endpoint: E,
+        http: &reqwest::Client,
+        settings: &crate::connector::Settings,
+        v1: bool,
+    ) -> Result<EventStream<E::Message>, Error> {
+        if self
+            .running
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return Err(Error::AlreadyRunning);
+        }
+        let cancel = CancellationToken::new();
+        if let Ok(mut g) = self.current.lock() {
+            *g = cancel.clone();
+        }
+        let run = RunSettings {
+            http: http.clone(),
+            policy: settings.policy(v1),
+            stall_timeout: settings.stall_timeout,
+            max_message_size: settings.max_message_size,
+            cancel,
+            counters: self.counters.clone(),
+            running: self.running.clone(),
+        };
+        Ok(EventStream::new(Supervisor::new(endpoint, run)))
+    }
+
+    pub(crate) fn disconnect(&self) {
+        if let Ok(g) = self.current.lock() {
+            g.cancel();
+        }
+    }
+
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn stats(&self) -> crate::stats::Stats {
+        self.counters.snapshot()
+    }
+}
+
 /// A running stream: a [`futures_core::Stream`] of [`Event`]s, ending after
 /// [`disconnect`](crate::AsyncStreamingClient::disconnect), a fatal error or giving up.
 ///

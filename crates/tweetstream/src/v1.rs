@@ -26,13 +26,11 @@
 //! # }
 //! ```
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
-use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::connector::{PolicyFactory, Settings};
@@ -43,8 +41,8 @@ pub use crate::models::v1::{
 };
 use crate::oauth::Credentials;
 use crate::policy::{Failure, ReconnectPolicy};
-use crate::stats::{Counters, Stats};
-use crate::stream::{Control, Endpoint, EventStream, RunSettings, Supervisor};
+use crate::stats::Stats;
+use crate::stream::{Control, Endpoint, EventStream, RunControl};
 use crate::Error;
 
 /// The default v1.1 stream base URL.
@@ -575,9 +573,7 @@ impl StreamBuilder {
                 http,
                 creds: Arc::new(self.creds),
                 settings: self.settings,
-                running: Arc::new(AtomicBool::new(false)),
-                current: Mutex::new(CancellationToken::new()),
-                counters: Arc::new(Counters::default()),
+                control: RunControl::default(),
             }),
         })
     }
@@ -587,9 +583,7 @@ struct StreamInner {
     http: reqwest::Client,
     creds: Arc<Credentials>,
     settings: Settings,
-    running: Arc<AtomicBool>,
-    current: Mutex<CancellationToken>,
-    counters: Arc<Counters>,
+    control: RunControl,
 }
 
 /// The async v1.1 stream client (OAuth 1.0a user context). Cheap to clone.
@@ -652,18 +646,6 @@ impl AsyncStream {
         form: Vec<(String, String)>,
         delimited: bool,
     ) -> Result<EventStream<RawMessage>, Error> {
-        if self
-            .inner
-            .running
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
-            return Err(Error::AlreadyRunning);
-        }
-        let cancel = CancellationToken::new();
-        if let Ok(mut g) = self.inner.current.lock() {
-            *g = cancel.clone();
-        }
         let endpoint = V1Endpoint {
             method,
             url,
@@ -671,33 +653,24 @@ impl AsyncStream {
             creds: self.inner.creds.clone(),
             delimited,
         };
-        let settings = RunSettings {
-            http: self.inner.http.clone(),
-            policy: self.inner.settings.policy(true),
-            stall_timeout: self.inner.settings.stall_timeout,
-            max_message_size: self.inner.settings.max_message_size,
-            cancel,
-            counters: self.inner.counters.clone(),
-            running: self.inner.running.clone(),
-        };
-        Ok(EventStream::new(Supervisor::new(endpoint, settings)))
+        self.inner
+            .control
+            .start(endpoint, &self.inner.http, &self.inner.settings, true)
     }
 
     /// Stop the running stream from any task or thread.
     pub fn disconnect(&self) {
-        if let Ok(g) = self.inner.current.lock() {
-            g.cancel();
-        }
+        self.inner.control.disconnect()
     }
 
     /// Whether a stream is running.
     pub fn is_running(&self) -> bool {
-        self.inner.running.load(Ordering::Acquire)
+        self.inner.control.is_running()
     }
 
     /// Counters.
     pub fn stats(&self) -> Stats {
-        self.inner.counters.snapshot()
+        self.inner.control.stats()
     }
 }
 
