@@ -87,6 +87,9 @@ pub struct Args {
     /// Target bytes per write (messages are batched up to this size).
     #[arg(long, default_value_t = 64 * 1024)]
     pub write_bytes: usize,
+    /// zlib level (0–9) for gzip responses: 1 is fastest; X's own servers compress harder.
+    #[arg(long, default_value_t = 1)]
+    pub gzip_level: u32,
     /// Log every request to stderr.
     #[arg(long)]
     pub verbose: bool,
@@ -115,6 +118,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         .no_rules(args.no_rules)
         .messages_per_write(args.messages_per_write)
         .write_bytes(args.write_bytes)
+        .gzip_level(args.gzip_level)
         .v1_notices(V1Notices {
             delete_every: args.delete_every,
             ..V1Notices::default()

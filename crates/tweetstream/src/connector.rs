@@ -124,13 +124,12 @@ impl Settings {
         }
     }
 
-    /// The HTTP client: rustls, optional gzip, proxy (explicit, else the standard environment
+    /// The HTTP client: rustls, proxy (explicit, else the standard environment
     /// variables `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), User-Agent, connect timeout.
     pub(crate) fn http_client(&self) -> Result<reqwest::Client, Error> {
         let mut b = reqwest::Client::builder()
             .user_agent(self.user_agent.clone())
             .connect_timeout(self.connect_timeout)
-            .gzip(self.gzip)
             .tcp_nodelay(true);
         if let Some(p) = &self.proxy {
             let proxy = reqwest::Proxy::all(p.expose()).map_err(|_| {

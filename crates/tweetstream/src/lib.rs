@@ -57,6 +57,7 @@ mod connector;
 mod error;
 pub mod framer;
 mod handler;
+pub mod inflate;
 pub mod models;
 pub mod oauth;
 mod params;

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{ConnectionError, ConnectionErrorKind, HttpError, RateLimit};
 use crate::framer::{Frame, Framer};
+use crate::inflate::GzipDecoder;
 use crate::models::v2::Problem;
 use crate::policy::{Decision, Failure, ReconnectPolicy, ReconnectReason};
 use crate::stats::Counters;
@@ -76,6 +77,9 @@ pub(crate) struct RunSettings {
     pub policy: Box<dyn ReconnectPolicy>,
     pub stall_timeout: Option<Duration>,
     pub max_message_size: usize,
+    /// Ask for gzip (`Accept-Encoding: gzip`); a gzip body is decompressed by the
+    /// [`GzipDecoder`] stage.
+    pub gzip: bool,
     pub cancel: CancellationToken,
     pub counters: Arc<Counters>,
     pub running: Arc<AtomicBool>,
@@ -83,6 +87,8 @@ pub(crate) struct RunSettings {
 
 struct Connection {
     body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    /// Present when the body is gzip-compressed.
+    gzip: Option<GzipDecoder>,
     framer: Framer,
     established: bool,
 }
@@ -149,6 +155,33 @@ impl<E: Endpoint> Supervisor<E> {
                         self.on_frame(frame, conn);
                         continue;
                     }
+                    // Decompress one buffer at a time, only when the framer has used the last.
+                    if let Some(gz) = &mut conn.gzip {
+                        match gz.next_chunk() {
+                            Ok(Some(chunk)) => {
+                                Counters::add(&self.s.counters.bytes, chunk.len() as u64);
+                                conn.framer.push(chunk);
+                                self.state = State::Reading(conn);
+                                continue;
+                            }
+                            Ok(None) => {}
+                            Err(e) => {
+                                let ce = ConnectionError {
+                                    kind: ConnectionErrorKind::Body,
+                                    message: e.to_string(),
+                                };
+                                let reason = ReconnectReason::Network(ce.to_string());
+                                Counters::add(&self.s.counters.network_errors, 1);
+                                self.fail(
+                                    Failure::Network,
+                                    Error::Connection(ce),
+                                    reason,
+                                    conn.established,
+                                );
+                                continue;
+                            }
+                        }
+                    }
                     let cancel = self.s.cancel.clone();
                     let read = async {
                         match self.s.stall_timeout {
@@ -165,8 +198,13 @@ impl<E: Endpoint> Supervisor<E> {
                     };
                     match result {
                         Ok(Some(Ok(chunk))) => {
-                            Counters::add(&self.s.counters.bytes, chunk.len() as u64);
-                            conn.framer.push(chunk);
+                            match &mut conn.gzip {
+                                Some(gz) => gz.push(chunk),
+                                None => {
+                                    Counters::add(&self.s.counters.bytes, chunk.len() as u64);
+                                    conn.framer.push(chunk);
+                                }
+                            }
                             self.state = State::Reading(conn);
                         }
                         Ok(Some(Err(e))) => {
@@ -221,7 +259,10 @@ impl<E: Endpoint> Supervisor<E> {
     }
 
     async fn connect(&mut self) {
-        let req = self.endpoint.request(&self.s.http);
+        let mut req = self.endpoint.request(&self.s.http);
+        if self.s.gzip {
+            req = req.header(http::header::ACCEPT_ENCODING, "gzip");
+        }
         let cancel = self.s.cancel.clone();
         let resp = tokio::select! {
             biased;
@@ -244,7 +285,27 @@ impl<E: Endpoint> Supervisor<E> {
             Counters::add(&self.s.counters.connects, 1);
             self.s.policy.on_connected();
             self.pending.push_back(Ok(Event::Connected { rate_limit }));
+            let gzip = match resp.headers().get(http::header::CONTENT_ENCODING) {
+                None => None,
+                Some(v) if v.as_bytes().eq_ignore_ascii_case(b"identity") => None,
+                Some(v) if v.as_bytes().eq_ignore_ascii_case(b"gzip") => Some(GzipDecoder::new()),
+                Some(v) => {
+                    // Not something we asked for: the body would be garbage to the framer.
+                    let ce = ConnectionError {
+                        kind: ConnectionErrorKind::Other,
+                        message: format!(
+                            "unsupported Content-Encoding {:?}",
+                            String::from_utf8_lossy(v.as_bytes())
+                        ),
+                    };
+                    let reason = ReconnectReason::Network(ce.to_string());
+                    Counters::add(&self.s.counters.network_errors, 1);
+                    self.fail(Failure::Network, Error::Connection(ce), reason, false);
+                    return;
+                }
+            };
             self.state = State::Reading(Box::new(Connection {
+                gzip,
                 body: Box::pin(resp.bytes_stream()),
                 framer: self.endpoint.framer(self.s.max_message_size),
                 established: false,
@@ -373,13 +434,36 @@ impl<E: Endpoint> Drop for Supervisor<E> {
 }
 
 async fn read_limited(resp: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut gzip = resp
+        .headers()
+        .get(http::header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"))
+        .then(GzipDecoder::new);
     let mut out = Vec::new();
     let mut body = resp.bytes_stream();
     let read = async {
-        while let Some(Ok(chunk)) = body.next().await {
+        let mut take = |chunk: &[u8]| {
             let room = limit.saturating_sub(out.len());
             out.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if out.len() >= limit {
+            out.len() >= limit
+        };
+        while let Some(Ok(chunk)) = body.next().await {
+            let full = match &mut gzip {
+                None => take(&chunk),
+                Some(gz) => {
+                    gz.push(chunk);
+                    let mut full = false;
+                    // A corrupt body ends the read; what was decoded is kept.
+                    while let Ok(Some(c)) = gz.next_chunk() {
+                        full = take(&c);
+                        if full {
+                            break;
+                        }
+                    }
+                    full
+                }
+            };
+            if full {
                 break;
             }
         }
@@ -450,6 +534,7 @@ impl RunControl {
             policy: settings.policy(v1),
             stall_timeout: settings.stall_timeout,
             max_message_size: settings.max_message_size,
+            gzip: settings.gzip,
             cancel,
             counters: self.counters.clone(),
             running: self.running.clone(),
