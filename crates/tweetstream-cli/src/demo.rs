@@ -181,7 +181,7 @@ pub fn readable(resp: &StreamResponse) -> Option<String> {
     let user = tweet.author_id.as_ref().and_then(|id| {
         resp.includes
             .as_ref()
-            .and_then(|i| i.users.iter().find(|u| &u.id == id))
+            .and_then(|i| i.users.iter().find(|u| u.id == id))
     });
     let author = match user {
         Some(u) => format!("@{} ({})", u.username, u.name),

@@ -71,6 +71,9 @@ pub use client::{
     AsyncStreamingClient, ClientBuilder, RuleSelector, CLIENT_MAX_RULE_LENGTH, DEFAULT_API_BASE,
     DEFAULT_V2_STALL_TIMEOUT,
 };
+/// The string type of the typed models: a `String` that keeps up to 24 bytes inline (ids, dates,
+/// languages, user names), so decoding them allocates nothing. It derefs to `str`.
+pub use compact_str::CompactString;
 pub use connector::{PolicyFactory, Secret, DEFAULT_USER_AGENT};
 pub use error::{ConnectionError, ConnectionErrorKind, Error, HttpError, RateLimit, RawBytes};
 pub use handler::{ConnectionHandler, StreamingHandler};

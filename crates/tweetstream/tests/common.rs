@@ -120,7 +120,7 @@ impl StreamingHandler for Recorder {
         self.push("tweet");
         let n = {
             let mut t = self.tweets.lock().unwrap();
-            t.push(tweet.id.clone());
+            t.push(tweet.id.to_string());
             t.len()
         };
         if let Some((limit, c)) = &self.stop_after {

@@ -141,8 +141,8 @@ impl V1Recorder {
     }
 }
 
-fn countries(c: &[String]) -> String {
-    c.join("+")
+fn countries(c: &[tweetstream::CompactString]) -> String {
+    c.iter().map(|t| t.as_str()).collect::<Vec<_>>().join("+")
 }
 
 impl ConnectionHandler for V1Recorder {

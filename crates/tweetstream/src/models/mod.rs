@@ -4,3 +4,59 @@
 
 pub mod v1;
 pub mod v2;
+
+use compact_str::{CompactString, ToCompactString};
+use serde::de::{self, Deserializer, Visitor};
+
+/// A string, or a JSON number kept as its decimal text (X has sent ids both ways); `null`
+/// gives `None`.
+pub(crate) fn opt_compact_or_number<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<CompactString>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<CompactString>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or a number")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(CompactString::from(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(CompactString::from(v)))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(CompactString::from(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_compact_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_compact_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_compact_string()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// [`opt_compact_or_number`] for a field that must be present and not `null`.
+pub(crate) fn compact_or_number<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<CompactString, D::Error> {
+    opt_compact_or_number(d)?.ok_or_else(|| de::Error::custom("expected a string or a number"))
+}
+
+/// [`opt_compact_or_number`] into a `String` (for values users build and compare, such as rules).
+pub(crate) fn opt_string_or_number<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(opt_compact_or_number(d)?.map(String::from))
+}

@@ -13,7 +13,9 @@
 //!   field: lists (absent or `null` → empty `Vec`), a few booleans (absent or `null` → `false`)
 //!   and a few strings X always sends (absent or `null` → empty string).
 //! * Unknown fields are ignored, never an error.
-//! * Numeric ids are `u64` read from JSON numbers; the `_str` twins are kept as `String`s.
+//! * Numeric ids are `u64` read from JSON numbers; the `_str` twins are kept as strings.
+//! * Strings are [`CompactString`]s: up to 24 bytes are stored inline, so the many short
+//!   strings of a Tweet (ids, dates, languages, names) cost no allocation. They deref to `str`.
 //! * Counts are `i64`: v1.1 sends `-1` for a count it could not fetch in time.
 //! * `timestamp_ms` is kept as sent (a string of epoch milliseconds; a JSON number is accepted
 //!   too); see [`Status::timestamp_millis`].
@@ -26,6 +28,8 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
+
+use compact_str::CompactString;
 
 // ---------------------------------------------------------------------------------------------
 // Deserialisation helpers
@@ -43,39 +47,6 @@ where
 /// Records that a key was present (whatever its value, `null` included) and skips the value.
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     IgnoredAny::deserialize(d).map(|_| true)
-}
-
-/// A string, or a JSON number kept as its decimal text; `null` → `None`.
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string or a number")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_owned()))
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-    }
-    d.deserialize_any(V)
 }
 
 /// A GeoJSON point object; `null` and arrays (some fixtures send `"coordinates": []`) → `None`.
@@ -163,28 +134,28 @@ fn nested_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Status>>,
 pub struct Status {
     /// Creation time, e.g. `"Wed Oct 10 20:19:24 +0000 2018"`. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub created_at: String,
+    pub created_at: CompactString,
     /// The Tweet id (more than 53 bits: do not route it through `f64`).
     pub id: u64,
     /// The id as a decimal string (absent in 2009-era traffic).
     #[serde(default)]
-    pub id_str: Option<String>,
+    pub id_str: Option<CompactString>,
     /// The Tweet text; for Tweets over 140 characters in compatibility mode, a shortened text
     /// (see [`Status::full_text`]). `None` when X sent only `full_text` (REST
     /// `tweet_mode=extended`).
     #[serde(default)]
-    pub text: Option<String>,
+    pub text: Option<CompactString>,
     /// The full text in REST `tweet_mode=extended` responses (streams use
     /// [`Status::extended_tweet`] instead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub full_text: Option<String>,
+    pub full_text: Option<CompactString>,
     /// Code-point range of the displayable part of `full_text` (REST extended mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_text_range: Option<[u32; 2]>,
     /// The posting client as an HTML anchor (`<a href="…">Twitter for iPhone</a>`) or plain text
     /// (`"web"`). Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub source: String,
+    pub source: CompactString,
     /// Whether `text` was shortened (compatibility mode). Absent or `null` → `false`.
     #[serde(default, deserialize_with = "null_default")]
     pub truncated: bool,
@@ -193,16 +164,16 @@ pub struct Status {
     pub in_reply_to_status_id: Option<u64>,
     /// [`Status::in_reply_to_status_id`] as a string.
     #[serde(default)]
-    pub in_reply_to_status_id_str: Option<String>,
+    pub in_reply_to_status_id_str: Option<CompactString>,
     /// Id of the author of the Tweet this one replies to.
     #[serde(default)]
     pub in_reply_to_user_id: Option<u64>,
     /// [`Status::in_reply_to_user_id`] as a string.
     #[serde(default)]
-    pub in_reply_to_user_id_str: Option<String>,
+    pub in_reply_to_user_id_str: Option<CompactString>,
     /// Screen name of the author of the Tweet this one replies to.
     #[serde(default)]
-    pub in_reply_to_screen_name: Option<String>,
+    pub in_reply_to_screen_name: Option<CompactString>,
     /// The author.
     pub user: User,
     /// Deprecated location, **`[latitude, longitude]`** order. `null`/array → `None`.
@@ -220,7 +191,7 @@ pub struct Status {
     pub quoted_status_id: Option<u64>,
     /// [`Status::quoted_status_id`] as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quoted_status_id_str: Option<String>,
+    pub quoted_status_id_str: Option<CompactString>,
     /// Whether this is a quote Tweet. Absent or `null` → `false`.
     #[serde(default, deserialize_with = "null_default")]
     pub is_quote_status: bool,
@@ -270,29 +241,29 @@ pub struct Status {
     pub possibly_sensitive: Option<bool>,
     /// Stream filter level: `"none"`, `"low"` or `"medium"` (streams only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filter_level: Option<String>,
+    pub filter_level: Option<CompactString>,
     /// Machine-detected BCP 47 language, or `"und"`.
     #[serde(default)]
-    pub lang: Option<String>,
+    pub lang: Option<CompactString>,
     /// Rules that matched (enterprise streams only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching_rules: Option<Vec<MatchingRule>>,
     /// When the stream emitted it, epoch milliseconds as a string (streams only).
     #[serde(
         default,
-        deserialize_with = "string_or_number",
+        deserialize_with = "crate::models::opt_compact_or_number",
         skip_serializing_if = "Option::is_none"
     )]
-    pub timestamp_ms: Option<String>,
+    pub timestamp_ms: Option<CompactString>,
     /// Withheld because of a DMCA complaint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withheld_copyright: Option<bool>,
     /// Upper-case country codes where it is withheld (`"XX"` = everywhere, `"XY"` = DMCA).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub withheld_in_countries: Option<Vec<String>>,
+    pub withheld_in_countries: Option<Vec<CompactString>>,
     /// `"status"` or `"user"`: what is withheld.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub withheld_scope: Option<String>,
+    pub withheld_scope: Option<CompactString>,
     /// Search API metadata (REST search results only; never on streams).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<SearchMetadata>,
@@ -346,10 +317,10 @@ impl Status {
 pub struct SearchMetadata {
     /// `"recent"` or `"popular"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_type: Option<String>,
+    pub result_type: Option<CompactString>,
     /// The language code the search attributed to the Tweet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iso_language_code: Option<String>,
+    pub iso_language_code: Option<CompactString>,
 }
 
 /// The full content of a long Tweet (`extended_tweet`).
@@ -357,7 +328,7 @@ pub struct SearchMetadata {
 pub struct ExtendedTweet {
     /// The untruncated text (up to 280 characters plus entities' URLs).
     #[serde(default, deserialize_with = "null_default")]
-    pub full_text: String,
+    pub full_text: CompactString,
     /// Code-point range of the displayable part (leading @mentions and trailing media URLs
     /// excluded).
     #[serde(default)]
@@ -375,13 +346,13 @@ pub struct ExtendedTweet {
 pub struct MatchingRule {
     /// The rule's tag.
     #[serde(default)]
-    pub tag: Option<String>,
+    pub tag: Option<CompactString>,
     /// The rule's id.
     #[serde(default)]
     pub id: Option<u64>,
     /// The rule's id as a string.
     #[serde(default)]
-    pub id_str: Option<String>,
+    pub id_str: Option<CompactString>,
 }
 
 /// A v1.1 user object (the author of a Tweet, a mentioned user in events, …).
@@ -394,22 +365,22 @@ pub struct User {
     pub id: u64,
     /// The id as a decimal string (absent in 2009-era traffic).
     #[serde(default)]
-    pub id_str: Option<String>,
+    pub id_str: Option<CompactString>,
     /// Display name. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub name: String,
+    pub name: CompactString,
     /// Handle, without `@`. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub screen_name: String,
+    pub screen_name: CompactString,
     /// Free-text location.
     #[serde(default)]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Profile description.
     #[serde(default)]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Profile URL (usually a t.co link).
     #[serde(default)]
-    pub url: Option<String>,
+    pub url: Option<CompactString>,
     /// URLs in the profile URL and description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entities: Option<UserEntities>,
@@ -436,31 +407,31 @@ pub struct User {
     pub statuses_count: Option<i64>,
     /// Account creation time (`"Sat Feb 02 19:49:16 +0000 2013"`). Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub created_at: String,
+    pub created_at: CompactString,
     /// Deprecated UTC offset in seconds.
     #[serde(default)]
     pub utc_offset: Option<i64>,
     /// Deprecated time-zone name.
     #[serde(default)]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<CompactString>,
     /// Whether geotagging is enabled.
     #[serde(default)]
     pub geo_enabled: Option<bool>,
     /// Deprecated interface language.
     #[serde(default)]
-    pub lang: Option<String>,
+    pub lang: Option<CompactString>,
     /// Whether "contributor mode" is on (deprecated).
     #[serde(default)]
     pub contributors_enabled: Option<bool>,
     /// Avatar URL (http).
     #[serde(default)]
-    pub profile_image_url: Option<String>,
+    pub profile_image_url: Option<CompactString>,
     /// Avatar URL (https).
     #[serde(default)]
-    pub profile_image_url_https: Option<String>,
+    pub profile_image_url_https: Option<CompactString>,
     /// Banner URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile_banner_url: Option<String>,
+    pub profile_banner_url: Option<CompactString>,
     /// The user kept the default theme.
     #[serde(default)]
     pub default_profile: Option<bool>,
@@ -478,10 +449,10 @@ pub struct User {
     pub notifications: Option<bool>,
     /// Upper-case country codes where the account is withheld.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub withheld_in_countries: Option<Vec<String>>,
+    pub withheld_in_countries: Option<Vec<CompactString>>,
     /// `"user"` when the whole account is withheld.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub withheld_scope: Option<String>,
+    pub withheld_scope: Option<CompactString>,
 }
 
 /// The entities of a user profile.
@@ -541,7 +512,7 @@ pub struct ExtendedEntities {
 pub struct Hashtag {
     /// The tag, without `#`.
     #[serde(default, deserialize_with = "null_default")]
-    pub text: String,
+    pub text: CompactString,
     /// Code-point range `[start, end)` in the text. Absent → `[0, 0]`.
     #[serde(default)]
     pub indices: [u32; 2],
@@ -552,7 +523,7 @@ pub struct Hashtag {
 pub struct Symbol {
     /// The symbol, without `$`.
     #[serde(default, deserialize_with = "null_default")]
-    pub text: String,
+    pub text: CompactString,
     /// Code-point range `[start, end)` in the text. Absent → `[0, 0]`.
     #[serde(default)]
     pub indices: [u32; 2],
@@ -563,13 +534,13 @@ pub struct Symbol {
 pub struct UrlEntity {
     /// The t.co URL as it appears in the text. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub url: String,
+    pub url: CompactString,
     /// The original URL (`null` in some profile entities).
     #[serde(default)]
-    pub expanded_url: Option<String>,
+    pub expanded_url: Option<CompactString>,
     /// The shortened URL to display.
     #[serde(default)]
-    pub display_url: Option<String>,
+    pub display_url: Option<CompactString>,
     /// Code-point range `[start, end)` in the text. Absent → `[0, 0]`.
     #[serde(default)]
     pub indices: [u32; 2],
@@ -583,13 +554,13 @@ pub struct UserMention {
     pub id: Option<u64>,
     /// The id as a string.
     #[serde(default)]
-    pub id_str: Option<String>,
+    pub id_str: Option<CompactString>,
     /// Display name. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub name: String,
+    pub name: CompactString,
     /// Handle, without `@`. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub screen_name: String,
+    pub screen_name: CompactString,
     /// Code-point range `[start, end)` in the text. Absent → `[0, 0]`.
     #[serde(default)]
     pub indices: [u32; 2],
@@ -603,28 +574,28 @@ pub struct Media {
     pub id: Option<u64>,
     /// The id as a string.
     #[serde(default)]
-    pub id_str: Option<String>,
+    pub id_str: Option<CompactString>,
     /// `"photo"`, `"video"` or `"animated_gif"` (JSON key `type`). Absent or `null` → `""`.
     #[serde(rename = "type", default, deserialize_with = "null_default")]
-    pub kind: String,
+    pub kind: CompactString,
     /// Code-point range `[start, end)` of the media URL in the text. Absent → `[0, 0]`.
     #[serde(default)]
     pub indices: [u32; 2],
     /// The t.co URL in the text. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub url: String,
+    pub url: CompactString,
     /// Shortened URL to display.
     #[serde(default)]
-    pub display_url: Option<String>,
+    pub display_url: Option<CompactString>,
     /// Link to the media page.
     #[serde(default)]
-    pub expanded_url: Option<String>,
+    pub expanded_url: Option<CompactString>,
     /// Image URL (http; for videos, the poster frame).
     #[serde(default)]
-    pub media_url: Option<String>,
+    pub media_url: Option<CompactString>,
     /// Image URL (https).
     #[serde(default)]
-    pub media_url_https: Option<String>,
+    pub media_url_https: Option<CompactString>,
     /// Available image sizes.
     #[serde(default)]
     pub sizes: Option<MediaSizes>,
@@ -633,19 +604,19 @@ pub struct Media {
     pub source_status_id: Option<u64>,
     /// [`Media::source_status_id`] as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_status_id_str: Option<String>,
+    pub source_status_id_str: Option<CompactString>,
     /// For media reused from another Tweet: its author's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_user_id: Option<u64>,
     /// [`Media::source_user_id`] as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_user_id_str: Option<String>,
+    pub source_user_id_str: Option<CompactString>,
     /// Video/GIF renditions (in `extended_entities` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_info: Option<VideoInfo>,
     /// Alt text, when the author wrote one (`include_ext_alt_text`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ext_alt_text: Option<String>,
+    pub ext_alt_text: Option<CompactString>,
 }
 
 /// The sizes in which a photo is available.
@@ -676,7 +647,7 @@ pub struct MediaSize {
     pub h: u32,
     /// `"fit"` or `"crop"`. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub resize: String,
+    pub resize: CompactString,
 }
 
 /// Renditions of a video or animated GIF.
@@ -701,10 +672,10 @@ pub struct VideoVariant {
     pub bitrate: Option<u64>,
     /// MIME type, e.g. `"video/mp4"`. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub content_type: String,
+    pub content_type: CompactString,
     /// Where to fetch it. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub url: String,
+    pub url: CompactString,
 }
 
 /// A place (city, neighbourhood, POI, …) attached to a Tweet.
@@ -712,25 +683,25 @@ pub struct VideoVariant {
 pub struct Place {
     /// Place id (a hex string). Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub id: String,
+    pub id: CompactString,
     /// API URL of the place.
     #[serde(default)]
-    pub url: Option<String>,
+    pub url: Option<CompactString>,
     /// `"city"`, `"admin"`, `"country"`, `"neighborhood"`, `"poi"`.
     #[serde(default)]
-    pub place_type: Option<String>,
+    pub place_type: Option<CompactString>,
     /// Short name. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub name: String,
+    pub name: CompactString,
     /// Full name, e.g. `"South Beach, San Francisco"`. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub full_name: String,
+    pub full_name: CompactString,
     /// ISO country code.
     #[serde(default)]
-    pub country_code: Option<String>,
+    pub country_code: Option<CompactString>,
     /// Country name.
     #[serde(default)]
-    pub country: Option<String>,
+    pub country: Option<CompactString>,
     /// The enclosing box.
     #[serde(default)]
     pub bounding_box: Option<BoundingBox>,
@@ -744,7 +715,7 @@ pub struct Place {
 pub struct BoundingBox {
     /// `"Polygon"` (JSON key `type`). Absent or `null` → `""`.
     #[serde(rename = "type", default, deserialize_with = "null_default")]
-    pub kind: String,
+    pub kind: CompactString,
     /// Rings of `[longitude, latitude]` corners (one ring of four corners in practice).
     /// Absent or `null` → empty.
     #[serde(default, deserialize_with = "null_default")]
@@ -771,7 +742,7 @@ impl BoundingBox {
 pub struct Coordinates {
     /// `"Point"` (JSON key `type`). Absent or `null` → `""`.
     #[serde(rename = "type", default, deserialize_with = "null_default")]
-    pub kind: String,
+    pub kind: CompactString,
     /// The two numbers (see the type's docs for their order).
     pub coordinates: [f64; 2],
 }
@@ -788,10 +759,10 @@ pub struct Delete {
     /// When, epoch milliseconds as a string (absent in older traffic).
     #[serde(
         default,
-        deserialize_with = "string_or_number",
+        deserialize_with = "crate::models::opt_compact_or_number",
         skip_serializing_if = "Option::is_none"
     )]
-    pub timestamp_ms: Option<String>,
+    pub timestamp_ms: Option<CompactString>,
 }
 
 /// The Tweet named by a [`Delete`] notice.
@@ -801,12 +772,12 @@ pub struct DeletedStatus {
     pub id: u64,
     /// Tweet id as a string (absent in 2009-era traffic).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_str: Option<String>,
+    pub id_str: Option<CompactString>,
     /// Author id.
     pub user_id: u64,
     /// Author id as a string (absent in 2009-era traffic).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id_str: Option<String>,
+    pub user_id_str: Option<CompactString>,
 }
 
 /// `{"limit":{…}}`: more Tweets matched than the stream may deliver.
@@ -817,10 +788,10 @@ pub struct Limit {
     /// When, epoch milliseconds as a string (2015+ traffic).
     #[serde(
         default,
-        deserialize_with = "string_or_number",
+        deserialize_with = "crate::models::opt_compact_or_number",
         skip_serializing_if = "Option::is_none"
     )]
-    pub timestamp_ms: Option<String>,
+    pub timestamp_ms: Option<CompactString>,
 }
 
 /// `{"scrub_geo":{…}}`: strip geo data from this user's Tweets up to and including a Tweet.
@@ -830,19 +801,19 @@ pub struct ScrubGeo {
     pub user_id: u64,
     /// The user id as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id_str: Option<String>,
+    pub user_id_str: Option<CompactString>,
     /// The last Tweet id to scrub.
     pub up_to_status_id: u64,
     /// `up_to_status_id` as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub up_to_status_id_str: Option<String>,
+    pub up_to_status_id_str: Option<CompactString>,
     /// When, epoch milliseconds as a string, if sent.
     #[serde(
         default,
-        deserialize_with = "string_or_number",
+        deserialize_with = "crate::models::opt_compact_or_number",
         skip_serializing_if = "Option::is_none"
     )]
-    pub timestamp_ms: Option<String>,
+    pub timestamp_ms: Option<CompactString>,
 }
 
 /// `{"status_withheld":{…}}`: a Tweet is withheld in some countries.
@@ -854,14 +825,14 @@ pub struct StatusWithheld {
     pub user_id: u64,
     /// Upper-case ISO 3166-1 alpha-2 codes. Absent or `null` → empty.
     #[serde(default, deserialize_with = "null_default")]
-    pub withheld_in_countries: Vec<String>,
+    pub withheld_in_countries: Vec<CompactString>,
     /// When, epoch milliseconds as a string, if sent.
     #[serde(
         default,
-        deserialize_with = "string_or_number",
+        deserialize_with = "crate::models::opt_compact_or_number",
         skip_serializing_if = "Option::is_none"
     )]
-    pub timestamp_ms: Option<String>,
+    pub timestamp_ms: Option<CompactString>,
 }
 
 /// `{"user_withheld":{…}}`: an account is withheld in some countries.
@@ -871,14 +842,14 @@ pub struct UserWithheld {
     pub id: u64,
     /// Upper-case ISO 3166-1 alpha-2 codes. Absent or `null` → empty.
     #[serde(default, deserialize_with = "null_default")]
-    pub withheld_in_countries: Vec<String>,
+    pub withheld_in_countries: Vec<CompactString>,
     /// When, epoch milliseconds as a string, if sent.
     #[serde(
         default,
-        deserialize_with = "string_or_number",
+        deserialize_with = "crate::models::opt_compact_or_number",
         skip_serializing_if = "Option::is_none"
     )]
-    pub timestamp_ms: Option<String>,
+    pub timestamp_ms: Option<CompactString>,
 }
 
 /// `{"disconnect":{…}}`: the server is about to close the stream (best effort; not sent when
@@ -889,10 +860,10 @@ pub struct Disconnect {
     pub code: u32,
     /// Name of the stream (often empty). Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub stream_name: String,
+    pub stream_name: CompactString,
     /// Human-readable reason (often empty). Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub reason: String,
+    pub reason: CompactString,
 }
 
 impl Disconnect {
@@ -1006,10 +977,10 @@ impl DisconnectKind {
 pub struct Warning {
     /// `"FALLING_BEHIND"`, `"FOLLOWS_OVER_LIMIT"`, … Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub code: String,
+    pub code: CompactString,
     /// Human-readable text. Absent or `null` → `""`.
     #[serde(default, deserialize_with = "null_default")]
-    pub message: String,
+    pub message: CompactString,
     /// How full the server-side queue is, in percent (`FALLING_BEHIND`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percent_full: Option<u32>,

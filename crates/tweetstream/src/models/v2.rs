@@ -12,10 +12,11 @@
 //! ```
 
 use bytes::Bytes;
-use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use compact_str::CompactString;
 
 /// A JSON value kept as its raw text (cheap to decode: no tree is built). Use
 /// [`RawJson::get`] for the text or [`RawJson::parse`] to turn it into a type.
@@ -70,6 +71,7 @@ impl StreamResponse {
             Ok(t) => t,
             Err(e) => return Err(crate::Error::decode_bytes(e, raw)),
         };
+        // Strings without escapes share `raw` instead of being copied (see `CompactString`).
         match serde_json::from_str::<StreamResponse>(text) {
             Ok(mut r) => {
                 r.raw = raw;
@@ -135,11 +137,11 @@ impl Problem {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct MatchingRule {
     /// Rule id (a string; early-2021 traffic sent numbers, which are accepted).
-    #[serde(deserialize_with = "string_or_number")]
-    pub id: String,
+    #[serde(deserialize_with = "crate::models::compact_or_number")]
+    pub id: CompactString,
     /// Rule tag (`None` when absent or null).
     #[serde(default)]
-    pub tag: Option<String>,
+    pub tag: Option<CompactString>,
 }
 
 /// A filtered-stream rule, as tweepy's `StreamRule(value, tag, id)`.
@@ -155,7 +157,7 @@ pub struct StreamRule {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_string_or_number"
+        deserialize_with = "crate::models::opt_string_or_number"
     )]
     pub id: Option<String>,
 }
@@ -197,26 +199,26 @@ impl From<String> for StreamRule {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Tweet {
     /// Tweet id.
-    #[serde(deserialize_with = "string_or_number")]
-    pub id: String,
-    /// Text.
+    #[serde(deserialize_with = "crate::models::compact_or_number")]
+    pub id: CompactString,
+    /// CompactString.
     #[serde(default)]
-    pub text: String,
+    pub text: CompactString,
     /// Ids of every version of the tweet, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub edit_history_tweet_ids: Vec<String>,
+    pub edit_history_tweet_ids: Vec<CompactString>,
     /// Author's user id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author_id: Option<String>,
+    pub author_id: Option<CompactString>,
     /// Creation time, ISO 8601 (`2021-01-06T18:40:40.000Z`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<CompactString>,
     /// Conversation (thread) id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<CompactString>,
     /// Id of the user this tweet replies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_reply_to_user_id: Option<String>,
+    pub in_reply_to_user_id: Option<CompactString>,
     /// Tweets this one retweets, quotes or replies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referenced_tweets: Option<Vec<ReferencedTweet>>,
@@ -231,7 +233,7 @@ pub struct Tweet {
     pub geo: Option<TweetGeo>,
     /// Language (BCP 47).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lang: Option<String>,
+    pub lang: Option<CompactString>,
     /// Whether the tweet may contain sensitive content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub possibly_sensitive: Option<bool>,
@@ -240,10 +242,10 @@ pub struct Tweet {
     pub public_metrics: Option<TweetPublicMetrics>,
     /// Who may reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_settings: Option<String>,
+    pub reply_settings: Option<CompactString>,
     /// Posting client name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub source: Option<CompactString>,
     /// Withholding information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withheld: Option<Withheld>,
@@ -285,10 +287,10 @@ impl Tweet {
 pub struct ReferencedTweet {
     /// `retweeted`, `quoted` or `replied_to`.
     #[serde(rename = "type", default)]
-    pub kind: Option<String>,
+    pub kind: Option<CompactString>,
     /// The referenced tweet's id.
-    #[serde(deserialize_with = "string_or_number")]
-    pub id: String,
+    #[serde(deserialize_with = "crate::models::compact_or_number")]
+    pub id: CompactString,
 }
 
 /// Attachments of a tweet.
@@ -296,13 +298,13 @@ pub struct ReferencedTweet {
 pub struct Attachments {
     /// Keys of attached media (see `includes.media`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub media_keys: Vec<String>,
+    pub media_keys: Vec<CompactString>,
     /// Ids of attached polls (see `includes.polls`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub poll_ids: Vec<String>,
+    pub poll_ids: Vec<CompactString>,
     /// Tweets the media came from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub media_source_tweet_id: Vec<String>,
+    pub media_source_tweet_id: Vec<CompactString>,
 }
 
 /// Entities of a tweet's text. Offsets are in characters; `end` is exclusive.
@@ -336,7 +338,7 @@ pub struct TagEntity {
     pub end: u32,
     /// The tag without `#`/`$`.
     #[serde(default)]
-    pub tag: String,
+    pub tag: CompactString,
 }
 
 /// A mention.
@@ -350,10 +352,10 @@ pub struct MentionEntity {
     pub end: u32,
     /// Username without `@`.
     #[serde(default)]
-    pub username: String,
+    pub username: CompactString,
     /// User id, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
 }
 
 /// A URL.
@@ -367,28 +369,28 @@ pub struct UrlEntity {
     pub end: u32,
     /// The t.co URL.
     #[serde(default)]
-    pub url: String,
+    pub url: CompactString,
     /// The expanded URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expanded_url: Option<String>,
+    pub expanded_url: Option<CompactString>,
     /// The display URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display_url: Option<String>,
+    pub display_url: Option<CompactString>,
     /// The final URL after redirects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unwound_url: Option<String>,
+    pub unwound_url: Option<CompactString>,
     /// Key of the media this URL points at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_key: Option<String>,
+    pub media_key: Option<CompactString>,
     /// HTTP status of the unwound URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// Page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<CompactString>,
     /// Page description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
 }
 
 /// A tweet's location.
@@ -396,7 +398,7 @@ pub struct UrlEntity {
 pub struct TweetGeo {
     /// Tagged place id (see `includes.places`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub place_id: Option<String>,
+    pub place_id: Option<CompactString>,
     /// Exact point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<Point>,
@@ -407,7 +409,7 @@ pub struct TweetGeo {
 pub struct Point {
     /// `Point`.
     #[serde(rename = "type", default)]
-    pub kind: String,
+    pub kind: CompactString,
     /// `[lon, lat]`.
     #[serde(default)]
     pub coordinates: Vec<f64>,
@@ -444,10 +446,10 @@ pub struct Withheld {
     pub copyright: Option<bool>,
     /// Countries (ISO alpha-2) where it is withheld.
     #[serde(default)]
-    pub country_codes: Vec<String>,
+    pub country_codes: Vec<CompactString>,
     /// `tweet` or `user`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<CompactString>,
 }
 
 /// A context annotation (domain + entity).
@@ -466,13 +468,13 @@ pub struct ContextAnnotation {
 pub struct AnnotationEntity {
     /// Id.
     #[serde(default)]
-    pub id: String,
+    pub id: CompactString,
     /// Name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
 }
 
 /// Edit eligibility of a tweet.
@@ -483,7 +485,7 @@ pub struct EditControls {
     pub is_edit_eligible: Option<bool>,
     /// Until when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub editable_until: Option<String>,
+    pub editable_until: Option<CompactString>,
     /// Edits left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edits_remaining: Option<u32>,
@@ -494,7 +496,7 @@ pub struct EditControls {
 pub struct NoteTweet {
     /// Full text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<CompactString>,
     /// Entities of the full text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entities: Option<Entities>,
@@ -525,26 +527,26 @@ pub struct Includes {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct User {
     /// User id.
-    #[serde(deserialize_with = "string_or_number")]
-    pub id: String,
+    #[serde(deserialize_with = "crate::models::compact_or_number")]
+    pub id: CompactString,
     /// Display name.
     #[serde(default)]
-    pub name: String,
+    pub name: CompactString,
     /// Username (handle) without `@`.
     #[serde(default)]
-    pub username: String,
+    pub username: CompactString,
     /// Account creation time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<CompactString>,
     /// Bio.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Profile location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Profile URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<CompactString>,
     /// Protected account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protected: Option<bool>,
@@ -553,16 +555,16 @@ pub struct User {
     pub verified: Option<bool>,
     /// `blue`, `government`, `business` or `none`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verified_type: Option<String>,
+    pub verified_type: Option<CompactString>,
     /// Profile image URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile_image_url: Option<String>,
+    pub profile_image_url: Option<CompactString>,
     /// Profile banner URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile_banner_url: Option<String>,
+    pub profile_banner_url: Option<CompactString>,
     /// Pinned tweet id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pinned_tweet_id: Option<String>,
+    pub pinned_tweet_id: Option<CompactString>,
     /// Public counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metrics: Option<UserPublicMetrics>,
@@ -599,16 +601,16 @@ pub struct UserPublicMetrics {
 pub struct Media {
     /// Media key (`3_1377650087799754753`).
     #[serde(default)]
-    pub media_key: String,
+    pub media_key: CompactString,
     /// `photo`, `video` or `animated_gif`.
     #[serde(rename = "type", default)]
-    pub kind: String,
+    pub kind: CompactString,
     /// URL (photos).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<CompactString>,
     /// Preview image (videos, GIFs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preview_image_url: Option<String>,
+    pub preview_image_url: Option<CompactString>,
     /// Width in pixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
@@ -620,7 +622,7 @@ pub struct Media {
     pub duration_ms: Option<u64>,
     /// Alt text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alt_text: Option<String>,
+    pub alt_text: Option<CompactString>,
     /// Public metrics (raw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metrics: Option<RawJson>,
@@ -634,25 +636,25 @@ pub struct Media {
 pub struct Place {
     /// Place id.
     #[serde(default)]
-    pub id: String,
+    pub id: CompactString,
     /// Full name (`Manhattan, NY`).
     #[serde(default)]
-    pub full_name: String,
+    pub full_name: CompactString,
     /// Short name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Country name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<CompactString>,
     /// Country code (ISO alpha-2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country_code: Option<String>,
+    pub country_code: Option<CompactString>,
     /// `poi`, `neighborhood`, `city`, `admin`, `country`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub place_type: Option<String>,
+    pub place_type: Option<CompactString>,
     /// Ids of containing places.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contained_within: Option<Vec<String>>,
+    pub contained_within: Option<Vec<CompactString>>,
     /// GeoJSON feature with `bbox` (raw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo: Option<RawJson>,
@@ -663,7 +665,7 @@ pub struct Place {
 pub struct Poll {
     /// Poll id.
     #[serde(default)]
-    pub id: String,
+    pub id: CompactString,
     /// Options.
     #[serde(default)]
     pub options: Vec<PollOption>,
@@ -672,10 +674,10 @@ pub struct Poll {
     pub duration_minutes: Option<u32>,
     /// End time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_datetime: Option<String>,
+    pub end_datetime: Option<CompactString>,
     /// `open` or `closed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub voting_status: Option<String>,
+    pub voting_status: Option<CompactString>,
 }
 
 /// One option of a poll.
@@ -686,7 +688,7 @@ pub struct PollOption {
     pub position: u32,
     /// Label.
     #[serde(default)]
-    pub label: String,
+    pub label: CompactString,
     /// Votes.
     #[serde(default)]
     pub votes: u64,
@@ -744,36 +746,6 @@ pub struct RulesResponse {
     /// Sent time and counts.
     #[serde(default)]
     pub meta: RulesMeta,
-}
-
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    struct V;
-    impl Visitor<'_> for V {
-        type Value = String;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a string or a number")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-            Ok(v.to_owned())
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-            Ok(v)
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-            Ok(v.to_string())
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-            Ok(v.to_string())
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
-            Ok(format!("{v}"))
-        }
-    }
-    d.deserialize_any(V)
-}
-
-fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    string_or_number(d).map(Some)
 }
 
 #[cfg(test)]
