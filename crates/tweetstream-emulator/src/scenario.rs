@@ -238,6 +238,14 @@ pub enum Fate {
         #[serde(default)]
         after_messages: u64,
     },
+    /// After `after_messages` messages send bytes that are not valid deflate data: on a gzip
+    /// connection they break the compressed stream (the client must drop the connection and
+    /// reconnect); on a plain connection they are one line of invalid UTF-8. Then continue.
+    CorruptGzip {
+        /// Messages to send first.
+        #[serde(default)]
+        after_messages: u64,
+    },
     /// After `after_messages` messages send one JSON line of exactly `bytes` bytes (without
     /// its CRLF), then continue.
     OversizedLine {

@@ -402,6 +402,7 @@ impl Producer {
             | Fate::V1Disconnect { after_messages, .. }
             | Fate::MalformedJson { after_messages }
             | Fate::InvalidUtf8 { after_messages }
+            | Fate::CorruptGzip { after_messages }
             | Fate::OversizedLine { after_messages, .. } => Some(*after_messages),
             _ => None,
         }
@@ -671,6 +672,11 @@ impl Producer {
 
     async fn send_now(&mut self, data: Vec<u8>) -> Result<(), CloseReason> {
         let wire = self.compress(data);
+        self.send_wire(wire).await
+    }
+
+    /// Hand bytes to the connection as they are (already compressed, or deliberately not).
+    async fn send_wire(&mut self, wire: Vec<u8>) -> Result<(), CloseReason> {
         self.stats.wire += wire.len() as u64;
         let chunk = Bytes::from(wire);
         let r = tokio::select! {
@@ -837,6 +843,20 @@ impl Producer {
                     false,
                 )
                 .await
+            }
+            Fate::CorruptGzip { .. } => {
+                self.record_fault(format!(
+                    "corrupt_gzip: bad deflate data after {} messages",
+                    self.msgs
+                ));
+                // 0xFF starts a deflate block of the reserved type 3: an error for any
+                // inflater, right at the block boundary the last sync flush left.
+                let garbage = vec![0xFF; 16];
+                if self.gz.is_some() {
+                    self.send_wire(garbage).await
+                } else {
+                    self.send_line(&garbage, false).await
+                }
             }
             Fate::OversizedLine { bytes, .. } => {
                 self.record_fault(format!(

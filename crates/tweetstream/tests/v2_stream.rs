@@ -72,9 +72,9 @@ async fn filter_delivers_matching_tweets_with_their_rules() {
             assert_eq!(r.matching_rules[0].tag.as_deref(), Some("pets"));
             let author = t.author_id.as_ref().expect("author_id asked for");
             let inc = r.includes.as_ref().expect("includes for author_id");
-            assert!(inc.users.iter().any(|u| &u.id == author));
+            assert!(inc.users.iter().any(|u| u.id == author));
             assert!(t.created_at.is_some());
-            got.push(t.id.clone());
+            got.push(t.id.to_string());
             if got.len() == 20 {
                 client.disconnect();
             }
@@ -674,6 +674,44 @@ async fn gzip_streams_decode() {
         .await
         .unwrap();
     assert!(emu.connections()[0].gzip);
+    assert_no_loss_no_dup(&emu, &rec.tweets());
+    emu.shutdown().await;
+}
+
+/// A compressed stream that stops being valid gzip is a lost connection: reported, dropped,
+/// replaced at once (the first network error waits 0 ms after an established connection), and
+/// no tweet is lost or repeated.
+#[tokio::test(start_paused = true)]
+async fn corrupt_gzip_data_reconnects_without_loss() {
+    let emu = start(
+        emulator()
+            .rate(500.0)
+            .scenario(Scenario::new().then(Fate::CorruptGzip { after_messages: 3 })),
+    )
+    .await;
+    let client = client_for(&emu).gzip(true).build().unwrap();
+    let rec = Recorder {
+        stop_after: Some((8, client.clone())),
+        ..Recorder::default()
+    };
+    client
+        .sample(StreamParams::new())
+        .unwrap()
+        .run(rec.clone())
+        .await
+        .unwrap();
+    let log = rec.log();
+    assert_eq!(
+        only(&log, &["connection_error", "reconnect", "connect"]),
+        [
+            "connect",
+            "connection_error:net",
+            "reconnect:network:0ms",
+            "connect"
+        ]
+    );
+    assert!(emu.connections().iter().all(|c| c.gzip));
+    assert_eq!(client.stats().network_errors, 1);
     assert_no_loss_no_dup(&emu, &rec.tweets());
     emu.shutdown().await;
 }
