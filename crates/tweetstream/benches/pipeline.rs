@@ -1,10 +1,12 @@
-//! Micro-benchmarks of the pure stages: framing and decoding.
+//! Micro-benchmarks of the pure stages: gzip decompression, framing and decoding.
 //!
 //! Run with `cargo bench -p tweetstream --bench pipeline`.
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use tweetstream::framer::{Frame, Framer};
+use tweetstream::inflate::GzipDecoder;
+use tweetstream::models::v1::Message;
 use tweetstream::models::v2::StreamResponse;
 
 fn shared(name: &str) -> Vec<u8> {
@@ -85,5 +87,76 @@ fn decoder(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, framer, decoder);
+/// The 100 real v1.1 statuses of twitter.json, one compact JSON line each.
+fn v1_lines() -> Vec<Bytes> {
+    let doc: serde_json::Value = serde_json::from_slice(&shared("twitter.json")).unwrap();
+    doc["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| Bytes::from(serde_json::to_vec(s).unwrap()))
+        .collect()
+}
+
+fn decoder_v1(c: &mut Criterion) {
+    let lines = v1_lines();
+    let total: usize = lines.iter().map(|l| l.len()).sum();
+    let mut g = c.benchmark_group("decode_v1");
+    g.throughput(Throughput::Bytes(total as u64));
+    g.bench_function("twitter_json_statuses_x100", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for l in &lines {
+                if let Ok(Message::Status(s)) = Message::decode(l) {
+                    n += s.user.screen_name.len();
+                }
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+/// Decompression as a server sends it: 64 KiB writes, each followed by a sync flush.
+fn inflate(c: &mut Criterion) {
+    use std::io::Write;
+    let mut raw = Vec::new();
+    while raw.len() < 8 << 20 {
+        for l in v1_lines() {
+            raw.extend_from_slice(&l);
+            raw.extend_from_slice(b"\r\n");
+        }
+    }
+    let mut g = c.benchmark_group("inflate");
+    g.throughput(Throughput::Bytes(raw.len() as u64));
+    for level in [1u32, 6] {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+        for part in raw.chunks(64 * 1024) {
+            enc.write_all(part).unwrap();
+            enc.flush().unwrap();
+        }
+        let compressed = enc.get_ref().clone();
+        // As it arrives from the network: about 16 KiB reads.
+        let chunks: Vec<Bytes> = compressed
+            .chunks(16 * 1024)
+            .map(Bytes::copy_from_slice)
+            .collect();
+        g.bench_function(format!("gzip_level_{level}"), |b| {
+            b.iter(|| {
+                let mut gz = GzipDecoder::new();
+                let mut n = 0;
+                for c in &chunks {
+                    gz.push(c.clone());
+                    while let Some(out) = gz.next_chunk().unwrap() {
+                        n += out.len();
+                    }
+                }
+                n
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, inflate, framer, decoder, decoder_v1);
 criterion_main!(benches);

@@ -26,7 +26,11 @@
 //! * The first `--warmup` messages (default 5,000) are not timed.
 //!
 //! Options: `v1|v2` (first argument), `--messages N` (default 300,000), `--gzip`,
-//! `--warmup N`, `--data PATH`, `--delete-every N` (default 10), `--api-base URL`.
+//! `--warmup N`, `--data PATH`, `--delete-every N` (default 10), `--api-base URL`,
+//! `--shape typical|full` (v2: the typical fields above, or every field and expansion X has,
+//! about 4.0 KB per payload).
+//!
+//! `e2e_bench_mimalloc` is the same benchmark in a binary that uses mimalloc as its allocator.
 
 #[path = "support_bench/mod.rs"]
 mod bench;
