@@ -16,26 +16,8 @@ const DEFAULT_BASE: &str = tweetstream::v1::DEFAULT_STREAM_BASE;
 fn client(global: &GlobalArgs) -> Result<(AsyncStream, String), CliError> {
     let creds = config::oauth_credentials(global)?;
     let base = config::api_base(global)?;
-    let mut b = AsyncStream::builder(creds).user_agent(crate::v2::USER_AGENT);
-    if let Some(u) = &base {
-        b = b.api_base(u.clone());
-    }
-    if let Some(n) = global.max_retries {
-        b = b.max_retries(n);
-    }
-    if let Some(d) = global.stall_timeout {
-        b = b.stall_timeout(d);
-    }
-    let stream = b
-        .build()
-        .map_err(|e| CliError::from_lib("invalid settings", &e))?;
-    // (Not the client's Debug: it would show user info embedded in the base URL.)
-    tracing::debug!(
-        "settings: api base {}, max retries {:?}, stall timeout {:?}",
-        crate::archive::request_url(base.as_deref().unwrap_or(DEFAULT_BASE), "", &[]),
-        global.max_retries,
-        global.stall_timeout
-    );
+    let stream =
+        crate::configure_builder!(AsyncStream::builder(creds), global, base, DEFAULT_BASE)?;
     Ok((
         stream,
         base.unwrap_or_else(|| tweetstream::v1::DEFAULT_STREAM_BASE.to_string()),

@@ -17,30 +17,43 @@ const DEFAULT_BASE: &str = tweetstream::DEFAULT_API_BASE;
 /// The User-Agent of the command line.
 pub const USER_AGENT: &str = concat!("tweetstream-cli/", env!("CARGO_PKG_VERSION"));
 
+/// Apply the global options that both API versions share (User-Agent, base URL, retries,
+/// stall timeout) to a client builder, log them without secrets, and build.
+#[macro_export]
+macro_rules! configure_builder {
+    ($builder:expr, $global:expr, $base:expr, $default_base:expr) => {{
+        let mut b = $builder.user_agent($crate::v2::USER_AGENT);
+        if let Some(u) = &$base {
+            b = b.api_base(u.clone());
+        }
+        if let Some(n) = $global.max_retries {
+            b = b.max_retries(n);
+        }
+        if let Some(d) = $global.stall_timeout {
+            b = b.stall_timeout(d);
+        }
+        // (Not the client's Debug: it would show user info embedded in the base URL.)
+        tracing::debug!(
+            "settings: api base {}, max retries {:?}, stall timeout {:?}",
+            $crate::archive::request_url($base.as_deref().unwrap_or($default_base), "", &[]),
+            $global.max_retries,
+            $global.stall_timeout
+        );
+        b.build()
+            .map_err(|e| $crate::error::CliError::from_lib("invalid settings", &e))
+    }};
+}
+
 /// A v2 client from the global options and the bearer token; also returns the API base used.
 pub fn client(global: &GlobalArgs) -> Result<(AsyncStreamingClient, String), CliError> {
     let token = config::bearer_token(global)?;
     let base = config::api_base(global)?;
-    let mut b = AsyncStreamingClient::builder(token).user_agent(USER_AGENT);
-    if let Some(u) = &base {
-        b = b.api_base(u.clone());
-    }
-    if let Some(n) = global.max_retries {
-        b = b.max_retries(n);
-    }
-    if let Some(d) = global.stall_timeout {
-        b = b.stall_timeout(d);
-    }
-    let client = b
-        .build()
-        .map_err(|e| CliError::from_lib("invalid settings", &e))?;
-    // (Not the client's Debug: it would show user info embedded in the base URL.)
-    tracing::debug!(
-        "settings: api base {}, max retries {:?}, stall timeout {:?}",
-        crate::archive::request_url(base.as_deref().unwrap_or(DEFAULT_BASE), "", &[]),
-        global.max_retries,
-        global.stall_timeout
-    );
+    let client = crate::configure_builder!(
+        AsyncStreamingClient::builder(token),
+        global,
+        base,
+        DEFAULT_BASE
+    )?;
     Ok((
         client,
         base.unwrap_or_else(|| tweetstream::DEFAULT_API_BASE.to_string()),

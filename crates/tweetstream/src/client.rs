@@ -6,12 +6,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http::header::{HeaderValue, AUTHORIZATION};
 
-use crate::connector::{PolicyFactory, Secret, Settings};
+use crate::connector::{Secret, Settings};
 use crate::error::RateLimit;
 use crate::framer::Framer;
 use crate::models::v2::{RulesResponse, StreamResponse, StreamRule};
 use crate::params::StreamParams;
-use crate::policy::{Failure, ReconnectPolicy};
+use crate::policy::Failure;
 use crate::stats::Stats;
 use crate::stream::{Control, Endpoint, EventStream, RunControl};
 use crate::Error;
@@ -91,53 +91,15 @@ impl ClientBuilder {
         }
     }
 
-    /// API base URL (default `https://api.x.com`); point it at the emulator in tests.
-    pub fn api_base(mut self, url: impl Into<String>) -> Self {
-        self.api_base = Some(url.into());
-        self
-    }
-
-    /// Give up after this many failed attempts since the last good connection (default: never).
-    pub fn max_retries(mut self, n: u32) -> Self {
-        self.settings.max_retries = Some(n);
-        self
-    }
-
-    /// Proxy URL for streams and rules calls: `http://`, `https://` or `socks5://` (credentials
-    /// in the URL are kept secret). Without it, the standard proxy environment variables apply.
-    pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.settings.proxy = Some(Secret::new(url));
-        self
-    }
-
-    /// Stall timeout: no byte (keep-alives count) for this long drops the connection and
-    /// reconnects. Default 30 s.
-    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.stall_timeout = Some(timeout);
-        self
-    }
-
-    /// Turn the stall watchdog off (not recommended).
-    pub fn no_stall_timeout(mut self) -> Self {
-        self.settings.stall_timeout = None;
-        self
-    }
+    crate::connector::connection_setters!(
+        api_base = "https://api.x.com",
+        stall_timeout = "30 s (X sends a keep-alive every 20 s)",
+        policy = "[`Backoff`](crate::policy::Backoff) with `max_retries`"
+    );
 
     /// Rules calls that get a 429 wait until `x-rate-limit-reset` and retry (default false).
     pub fn wait_on_rate_limit(mut self, wait: bool) -> Self {
         self.wait_on_rate_limit = wait;
-        self
-    }
-
-    /// The `User-Agent` (default `tweetstream/<version>`).
-    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.settings.user_agent = ua.into();
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.connect_timeout = timeout;
         self
     }
 
@@ -147,33 +109,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Maximum message size in bytes (default 16 MiB); larger messages are skipped and reported.
-    pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.settings.max_message_size = bytes;
-        self
-    }
-
-    /// Ask for gzip-compressed streams (default true).
-    pub fn gzip(mut self, on: bool) -> Self {
-        self.settings.gzip = on;
-        self
-    }
-
     /// Maximum rule length checked offline before `add_rules` (default 1,024; X's tiers allow
     /// 512 to 2,048).
     pub fn max_rule_length(mut self, chars: usize) -> Self {
         self.max_rule_length = chars;
-        self
-    }
-
-    /// Replace the reconnect policy (default [`Backoff`](crate::policy::Backoff) with `max_retries`).
-    pub fn policy<F, P>(mut self, factory: F) -> Self
-    where
-        F: Fn() -> P + Send + Sync + 'static,
-        P: ReconnectPolicy,
-    {
-        let f: PolicyFactory = Arc::new(move || Box::new(factory()) as Box<dyn ReconnectPolicy>);
-        self.settings.policy = Some(f);
         self
     }
 

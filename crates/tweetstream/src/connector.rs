@@ -10,6 +10,85 @@ use url::Url;
 use crate::policy::{Backoff, ReconnectPolicy};
 use crate::Error;
 
+/// The setters every client builder shares, written once. A builder using it has the fields
+/// `settings: Settings` and `api_base: Option<String>`.
+macro_rules! connection_setters {
+    (api_base = $base:literal, stall_timeout = $stall:literal, policy = $policy:literal) => {
+        #[doc = concat!("API base URL (default `", $base, "`); point it at the emulator in tests.")]
+        pub fn api_base(mut self, url: impl Into<String>) -> Self {
+            self.api_base = Some(url.into());
+            self
+        }
+
+        /// Give up after this many failed attempts since the last good connection (default:
+        /// never).
+        pub fn max_retries(mut self, n: u32) -> Self {
+            self.settings.max_retries = Some(n);
+            self
+        }
+
+        /// Proxy URL: `http://`, `https://` or `socks5://` (credentials in the URL are kept
+        /// secret). Without it, the standard proxy environment variables apply.
+        pub fn proxy(mut self, url: impl Into<String>) -> Self {
+            self.settings.proxy = Some($crate::Secret::new(url));
+            self
+        }
+
+        #[doc = concat!("Stall timeout: no byte (keep-alives count) for this long drops the ")]
+        #[doc = concat!("connection and reconnects. Default ", $stall, ".")]
+        pub fn stall_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.settings.stall_timeout = Some(timeout);
+            self
+        }
+
+        /// Turn the stall watchdog off (not recommended).
+        pub fn no_stall_timeout(mut self) -> Self {
+            self.settings.stall_timeout = None;
+            self
+        }
+
+        /// The `User-Agent` (default `tweetstream/<version>`).
+        pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+            self.settings.user_agent = ua.into();
+            self
+        }
+
+        /// Connect timeout (default 10 s).
+        pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.settings.connect_timeout = timeout;
+            self
+        }
+
+        /// Maximum message size in bytes (default 16 MiB); larger messages are skipped and
+        /// reported.
+        pub fn max_message_size(mut self, bytes: usize) -> Self {
+            self.settings.max_message_size = bytes;
+            self
+        }
+
+        /// Ask for gzip-compressed streams (default true); they are decompressed by the
+        /// [`inflate`](crate::inflate) stage.
+        pub fn gzip(mut self, on: bool) -> Self {
+            self.settings.gzip = on;
+            self
+        }
+
+        #[doc = concat!("Replace the reconnect policy (default ", $policy, ").")]
+        pub fn policy<F, P>(mut self, factory: F) -> Self
+        where
+            F: Fn() -> P + Send + Sync + 'static,
+            P: $crate::policy::ReconnectPolicy,
+        {
+            let f: $crate::PolicyFactory = std::sync::Arc::new(move || {
+                Box::new(factory()) as Box<dyn $crate::policy::ReconnectPolicy>
+            });
+            self.settings.policy = Some(f);
+            self
+        }
+    };
+}
+pub(crate) use connection_setters;
+
 /// The default `User-Agent`: `tweetstream/<version>`.
 pub const DEFAULT_USER_AGENT: &str = concat!("tweetstream/", env!("CARGO_PKG_VERSION"));
 

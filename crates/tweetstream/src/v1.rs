@@ -33,14 +33,14 @@ use bytes::Bytes;
 use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use url::Url;
 
-use crate::connector::{PolicyFactory, Settings};
+use crate::connector::Settings;
 use crate::framer::Framer;
 use crate::handler::{drive, ConnectionHandler, Dispatch};
 pub use crate::models::v1::{
     Delete, Disconnect, Limit, Message, ScrubGeo, Status, StatusWithheld, UserWithheld, Warning,
 };
 use crate::oauth::Credentials;
-use crate::policy::{Failure, ReconnectPolicy};
+use crate::policy::Failure;
 use crate::stats::Stats;
 use crate::stream::{Control, Endpoint, EventStream, RunControl};
 use crate::Error;
@@ -507,61 +507,12 @@ impl std::fmt::Debug for StreamBuilder {
 }
 
 impl StreamBuilder {
-    /// Base URL of the stream host (default `https://stream.twitter.com`).
-    pub fn api_base(mut self, url: impl Into<String>) -> Self {
-        self.api_base = Some(url.into());
-        self
-    }
-    /// Give up after this many failed attempts since the last good connection.
-    pub fn max_retries(mut self, n: u32) -> Self {
-        self.settings.max_retries = Some(n);
-        self
-    }
-    /// Proxy URL (`http://`, `https://`, `socks5://`).
-    pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.settings.proxy = Some(crate::Secret::new(url));
-        self
-    }
-    /// Stall timeout (default 90 s).
-    pub fn stall_timeout(mut self, t: Duration) -> Self {
-        self.settings.stall_timeout = Some(t);
-        self
-    }
-    /// Turn the stall watchdog off (not recommended).
-    pub fn no_stall_timeout(mut self) -> Self {
-        self.settings.stall_timeout = None;
-        self
-    }
-    /// The `User-Agent`.
-    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.settings.user_agent = ua.into();
-        self
-    }
-    /// Connect timeout.
-    pub fn connect_timeout(mut self, t: Duration) -> Self {
-        self.settings.connect_timeout = t;
-        self
-    }
-    /// Maximum message size.
-    pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.settings.max_message_size = bytes;
-        self
-    }
-    /// Ask for gzip (default true).
-    pub fn gzip(mut self, on: bool) -> Self {
-        self.settings.gzip = on;
-        self
-    }
-    /// Replace the reconnect policy (default [`Backoff::v1`](crate::policy::Backoff::v1)).
-    pub fn policy<F, P>(mut self, factory: F) -> Self
-    where
-        F: Fn() -> P + Send + Sync + 'static,
-        P: ReconnectPolicy,
-    {
-        let f: PolicyFactory = Arc::new(move || Box::new(factory()) as Box<dyn ReconnectPolicy>);
-        self.settings.policy = Some(f);
-        self
-    }
+    crate::connector::connection_setters!(
+        api_base = "https://stream.twitter.com",
+        stall_timeout = "90 s",
+        policy = "[`Backoff::v1`](crate::policy::Backoff::v1)"
+    );
+
     /// Build.
     pub fn build(mut self) -> Result<AsyncStream, Error> {
         if let Some(base) = self.api_base.take() {
