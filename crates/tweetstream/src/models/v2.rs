@@ -67,11 +67,14 @@ impl StreamResponse {
     /// Decode one message. Keeps `raw` (a cheap reference-counted slice).
     pub fn decode(raw: Bytes) -> Result<StreamResponse, crate::Error> {
         // One UTF-8 check of the whole message, then a parse that does not re-check each string.
-        let text = match simdutf8::compat::from_utf8(&raw) {
+        // The fast check first; the one that says where the error is only for invalid input.
+        let text = match simdutf8::basic::from_utf8(&raw) {
             Ok(t) => t,
-            Err(e) => return Err(crate::Error::decode_bytes(e, raw)),
+            Err(_) => match simdutf8::compat::from_utf8(&raw) {
+                Ok(t) => t,
+                Err(e) => return Err(crate::Error::decode_bytes(e, raw)),
+            },
         };
-        // Strings without escapes share `raw` instead of being copied (see `CompactString`).
         match serde_json::from_str::<StreamResponse>(text) {
             Ok(mut r) => {
                 r.raw = raw;
