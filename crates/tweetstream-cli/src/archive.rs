@@ -181,6 +181,8 @@ pub struct Job<M> {
     pub output: OutputSpec,
     /// Stop after this many messages.
     pub limit: Option<u64>,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
     /// Stop requests.
     pub stopper: Stopper,
     /// Write `FILE.meta.json`.
@@ -208,12 +210,17 @@ pub async fn run<M: RawBytes>(job: Job<M>) -> Result<(), CliError> {
         mut sink,
         output,
         limit,
+        duration,
         stopper,
         provenance,
         quiet,
         progress,
         live,
     } = job;
+    if let Some(d) = duration {
+        stopper.stop_after(d);
+    }
+    progress.info(format!("writing to {}", output.describe()));
     let started = Instant::now();
     let started_at = now_rfc3339();
     let meta_path = match (&provenance, &output.path) {

@@ -143,16 +143,13 @@ async fn archive_run(
         "messages",
         spec.path.is_none(),
     );
-    if let Some(d) = out.duration {
-        stopper.stop_after(d);
-    }
-    progress.info(format!("writing to {}", spec.describe()));
     archive::run(Job {
         stream,
         stats,
         sink,
         output: spec,
         limit: out.limit,
+        duration: out.duration,
         stopper,
         provenance: out.provenance.then_some(request),
         quiet: global.quiet,

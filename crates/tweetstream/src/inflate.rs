@@ -99,16 +99,6 @@ impl GzipDecoder {
         }
     }
 
-    /// Whether compressed input is waiting to be decompressed.
-    pub fn has_pending_input(&self) -> bool {
-        !self.input.is_empty() || self.may_have_output
-    }
-
-    /// Compressed bytes consumed so far.
-    pub fn total_in(&self) -> u64 {
-        self.inflater.total_in()
-    }
-
     /// The next decompressed buffer, or `None` when more input is needed.
     pub fn next_chunk(&mut self) -> Result<Option<Bytes>, InflateError> {
         loop {

@@ -170,14 +170,7 @@ impl<E: Endpoint> Supervisor<E> {
                                     kind: ConnectionErrorKind::Body,
                                     message: e.to_string(),
                                 };
-                                let reason = ReconnectReason::Network(ce.to_string());
-                                Counters::add(&self.s.counters.network_errors, 1);
-                                self.fail(
-                                    Failure::Network,
-                                    Error::Connection(ce),
-                                    reason,
-                                    conn.established,
-                                );
+                                self.fail_network(ce, conn.established);
                                 continue;
                             }
                         }
@@ -209,14 +202,7 @@ impl<E: Endpoint> Supervisor<E> {
                         }
                         Ok(Some(Err(e))) => {
                             let ce = ConnectionError::from_reqwest(e, true);
-                            let reason = ReconnectReason::Network(ce.to_string());
-                            Counters::add(&self.s.counters.network_errors, 1);
-                            self.fail(
-                                Failure::Network,
-                                Error::Connection(ce),
-                                reason,
-                                conn.established,
-                            );
+                            self.fail_network(ce, conn.established);
                         }
                         Ok(None) => {
                             Counters::add(&self.s.counters.closed_by_server, 1);
@@ -272,10 +258,7 @@ impl<E: Endpoint> Supervisor<E> {
         let resp = match resp {
             Ok(r) => r,
             Err(e) => {
-                let ce = ConnectionError::from_reqwest(e, false);
-                let reason = ReconnectReason::Network(ce.to_string());
-                Counters::add(&self.s.counters.network_errors, 1);
-                self.fail(Failure::Network, Error::Connection(ce), reason, false);
+                self.fail_network(ConnectionError::from_reqwest(e, false), false);
                 return;
             }
         };
@@ -285,22 +268,11 @@ impl<E: Endpoint> Supervisor<E> {
             Counters::add(&self.s.counters.connects, 1);
             self.s.policy.on_connected();
             self.pending.push_back(Ok(Event::Connected { rate_limit }));
-            let gzip = match resp.headers().get(http::header::CONTENT_ENCODING) {
-                None => None,
-                Some(v) if v.as_bytes().eq_ignore_ascii_case(b"identity") => None,
-                Some(v) if v.as_bytes().eq_ignore_ascii_case(b"gzip") => Some(GzipDecoder::new()),
-                Some(v) => {
-                    // Not something we asked for: the body would be garbage to the framer.
-                    let ce = ConnectionError {
-                        kind: ConnectionErrorKind::Other,
-                        message: format!(
-                            "unsupported Content-Encoding {:?}",
-                            String::from_utf8_lossy(v.as_bytes())
-                        ),
-                    };
-                    let reason = ReconnectReason::Network(ce.to_string());
-                    Counters::add(&self.s.counters.network_errors, 1);
-                    self.fail(Failure::Network, Error::Connection(ce), reason, false);
+            let gzip = match gzip_decoder(resp.headers()) {
+                Ok(gzip) => gzip,
+                Err(ce) => {
+                    // Not an encoding we asked for: the body would be garbage to the framer.
+                    self.fail_network(ce, false);
                     return;
                 }
             };
@@ -331,6 +303,13 @@ impl<E: Endpoint> Supervisor<E> {
             }
         };
         self.fail(failure, Error::Http(Box::new(err)), reason, false);
+    }
+
+    /// A network-level failure: counted, reported, and reconnected after per the policy.
+    fn fail_network(&mut self, ce: ConnectionError, established: bool) {
+        Counters::add(&self.s.counters.network_errors, 1);
+        let reason = ReconnectReason::Network(ce.to_string());
+        self.fail(Failure::Network, Error::Connection(ce), reason, established);
     }
 
     fn fail(&mut self, failure: Failure, error: Error, reason: ReconnectReason, established: bool) {
@@ -433,12 +412,26 @@ impl<E: Endpoint> Drop for Supervisor<E> {
     }
 }
 
+/// The decoder a response body needs: `None` for an identity body, a [`GzipDecoder`] for gzip,
+/// an error for any other `Content-Encoding` (we only ever ask for gzip).
+fn gzip_decoder(headers: &http::HeaderMap) -> Result<Option<GzipDecoder>, ConnectionError> {
+    match headers.get(http::header::CONTENT_ENCODING) {
+        None => Ok(None),
+        Some(v) if v.as_bytes().eq_ignore_ascii_case(b"identity") => Ok(None),
+        Some(v) if v.as_bytes().eq_ignore_ascii_case(b"gzip") => Ok(Some(GzipDecoder::new())),
+        Some(v) => Err(ConnectionError {
+            kind: ConnectionErrorKind::Other,
+            message: format!(
+                "unsupported Content-Encoding {:?}",
+                String::from_utf8_lossy(v.as_bytes())
+            ),
+        }),
+    }
+}
+
 async fn read_limited(resp: reqwest::Response, limit: usize) -> Vec<u8> {
-    let mut gzip = resp
-        .headers()
-        .get(http::header::CONTENT_ENCODING)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"))
-        .then(GzipDecoder::new);
+    // An encoding we cannot decode is read as it is: the body is only for the error report.
+    let mut gzip = gzip_decoder(resp.headers()).unwrap_or(None);
     let mut out = Vec::new();
     let mut body = resp.bytes_stream();
     let read = async {

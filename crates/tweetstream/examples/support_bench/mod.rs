@@ -137,6 +137,24 @@ struct Report {
     decode_errors: u64,
 }
 
+impl Report {
+    /// The figures since `start` (the end of the warm-up; now if it never ended).
+    fn new(tally: Tally, start: Option<(Instant, Option<Duration>)>, decode_errors: u64) -> Report {
+        let (t0, cpu0) = start.unwrap_or((Instant::now(), thread_cpu()));
+        let elapsed = t0.elapsed();
+        let client_cpu = match (cpu0, thread_cpu()) {
+            (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+            _ => None,
+        };
+        Report {
+            tally,
+            elapsed,
+            client_cpu,
+            decode_errors,
+        }
+    }
+}
+
 const CREDS: [&str; 4] = ["bench-ck", "bench-cs", "bench-at", "bench-ats"];
 
 const BEARER: &str = "bench";
@@ -217,20 +235,9 @@ async fn run_v2(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
             break;
         }
     }
-    let (t0, cpu0) = start.unwrap_or((Instant::now(), thread_cpu()));
-    let elapsed = t0.elapsed();
-    let client_cpu = match (cpu0, thread_cpu()) {
-        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
-        _ => None,
-    };
     let decode_errors = client.stats().decode_errors;
     drop(events);
-    Ok(Report {
-        tally: t,
-        elapsed,
-        client_cpu,
-        decode_errors,
-    })
+    Ok(Report::new(t, start, decode_errors))
 }
 
 async fn run_v1(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
@@ -283,20 +290,9 @@ async fn run_v1(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
             break;
         }
     }
-    let (t0, cpu0) = start.unwrap_or((Instant::now(), thread_cpu()));
-    let elapsed = t0.elapsed();
-    let client_cpu = match (cpu0, thread_cpu()) {
-        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
-        _ => None,
-    };
     let decode_errors = stream.stats().decode_errors;
     drop(events);
-    Ok(Report {
-        tally: t,
-        elapsed,
-        client_cpu,
-        decode_errors,
-    })
+    Ok(Report::new(t, start, decode_errors))
 }
 
 /// Run the benchmark with the arguments of this process; `allocator` names the global
