@@ -84,7 +84,21 @@ fn decoder(c: &mut Criterion) {
             n
         })
     });
+    g.bench_function("parse_floor_x7", |b| b.iter(|| parse_floor(&lines)));
     g.finish();
+}
+
+/// The floor under any typed decode: serde_json parsing the same bytes into `IgnoredAny`
+/// (after the same one-pass UTF-8 check), building nothing. Typed decode costs about 2.5 to 3
+/// times this; see docs/performance.md.
+fn parse_floor(lines: &[Bytes]) -> usize {
+    let mut n = 0;
+    for l in lines {
+        if let Ok(text) = simdutf8::basic::from_utf8(l) {
+            n += serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() as usize;
+        }
+    }
+    n
 }
 
 /// The 100 real v1.1 statuses of twitter.json, one compact JSON line each.
@@ -114,6 +128,7 @@ fn decoder_v1(c: &mut Criterion) {
             n
         })
     });
+    g.bench_function("parse_floor_x100", |b| b.iter(|| parse_floor(&lines)));
     g.finish();
 }
 
