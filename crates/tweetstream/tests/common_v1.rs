@@ -17,6 +17,11 @@ use tweetstream::{ConnectionHandler, Error, HttpError, ReconnectReason};
 use tweetstream_emulator::data::Source;
 use tweetstream_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, V1Notices};
 
+#[path = "proxies/mod.rs"]
+pub mod proxies;
+#[allow(unused_imports)] // not every test binary that includes this module uses it
+pub use proxies::RecordingProxy;
+
 pub const CONSUMER_KEY: &str = "ck-test";
 pub const CONSUMER_SECRET: &str = "cs-5ecret";
 pub const ACCESS_TOKEN: &str = "at-test";
@@ -427,98 +432,4 @@ pub fn only(log: &[String], keep: &[&str]) -> Vec<String> {
         .filter(|l| keep.iter().any(|k| l.starts_with(k)))
         .cloned()
         .collect()
-}
-
-/// A plain HTTP forward proxy on 127.0.0.1 that records every byte clients send through it,
-/// so tests can read the `Authorization` headers of every request (the emulator keeps only
-/// whether they verified). Only for `http://` targets: reqwest sends absolute-form requests to
-/// it, which it passes on unchanged.
-pub struct RecordingProxy {
-    pub url: String,
-    sent: Arc<Mutex<Vec<u8>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl RecordingProxy {
-    pub async fn start(upstream: std::net::SocketAddr) -> RecordingProxy {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let sent = Arc::new(Mutex::new(Vec::new()));
-        let rec = sent.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
-                    continue;
-                };
-                // No Nagle delay: with the paused clock, a segment held back for an ACK would
-                // let the clock jump to the next timer (a stall timeout) meanwhile.
-                let _ = client.set_nodelay(true);
-                let _ = server.set_nodelay(true);
-                let rec = rec.clone();
-                tokio::spawn(async move {
-                    let (mut cr, mut cw) = client.into_split();
-                    let (mut sr, mut sw) = server.into_split();
-                    let up = async move {
-                        let mut buf = vec![0u8; 16 * 1024];
-                        loop {
-                            match cr.read(&mut buf).await {
-                                Ok(0) | Err(_) => break,
-                                Ok(n) => {
-                                    rec.lock().unwrap().extend_from_slice(&buf[..n]);
-                                    if sw.write_all(&buf[..n]).await.is_err() {
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                        let _ = sw.shutdown().await;
-                    };
-                    let down = async move {
-                        let _ = tokio::io::copy(&mut sr, &mut cw).await;
-                        let _ = cw.shutdown().await;
-                    };
-                    tokio::join!(up, down);
-                });
-            }
-        });
-        RecordingProxy { url, sent, task }
-    }
-
-    /// The `oauth_nonce` and `oauth_timestamp` of every request sent through the proxy, in order.
-    pub fn oauth_nonces(&self) -> Vec<(String, u64)> {
-        let text = String::from_utf8_lossy(&self.sent.lock().unwrap()).into_owned();
-        text.split("\r\n")
-            .filter_map(|line| {
-                let (name, value) = line.split_once(':')?;
-                if !name.eq_ignore_ascii_case("authorization") {
-                    return None;
-                }
-                let pairs = tweetstream::oauth::parse_authorization_header(value.trim()).ok()?;
-                let get = |k: &str| {
-                    pairs
-                        .iter()
-                        .find(|(n, _)| n == k)
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default()
-                };
-                Some((get("oauth_nonce"), get("oauth_timestamp").parse().ok()?))
-            })
-            .collect()
-    }
-
-    /// The request lines (`POST http://… HTTP/1.1`) sent through the proxy.
-    pub fn request_lines(&self) -> Vec<String> {
-        let text = String::from_utf8_lossy(&self.sent.lock().unwrap()).into_owned();
-        text.split("\r\n")
-            .filter(|l| l.starts_with("GET ") || l.starts_with("POST "))
-            .map(str::to_string)
-            .collect()
-    }
-}
-
-impl Drop for RecordingProxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
