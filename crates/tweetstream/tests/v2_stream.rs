@@ -794,3 +794,56 @@ async fn undecodable_messages_keep_their_raw_bytes() {
     }
     emu.shutdown().await;
 }
+
+/// A server that never completes the TCP handshake: the connect timeout ends the attempt, which
+/// counts as a network error (250 ms, then 500 ms), and `max_retries` still applies.
+#[tokio::test(start_paused = true)]
+async fn connect_timeout_is_a_network_error() {
+    // A listener with a backlog of one that never accepts: once its queue is full, the kernel
+    // drops further SYNs and their connects hang.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        fillers.push(tokio::spawn(tokio::net::TcpStream::connect(addr)));
+    }
+    for _ in 0..10 {
+        tokio::task::yield_now().await; // let the fillers take the queue first
+    }
+
+    let client = tweetstream::AsyncStreamingClient::builder(TOKEN)
+        .api_base(format!("http://{addr}"))
+        .connect_timeout(Duration::from_secs(3))
+        .max_retries(2)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let mut stream = client.sample(StreamParams::new()).unwrap();
+    let mut waits = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(Event::Reconnecting { delay, .. }) => waits.push(delay),
+            Ok(e) => panic!("nothing else can happen: {e:?}"),
+            Err(e) => errors.push(e),
+        }
+    }
+    assert_eq!(
+        waits,
+        [Duration::from_millis(250), Duration::from_millis(500)]
+    );
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    for e in &errors[..2] {
+        let Error::Connection(ce) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(ce.kind, tweetstream::ConnectionErrorKind::Timeout, "{ce}");
+    }
+    assert!(matches!(errors[2], Error::GaveUp { attempts: 3, .. }));
+    // Three attempts of 3 s each, plus the two waits.
+    assert_eq!(started.elapsed(), Duration::from_millis(9_750));
+    assert_eq!(client.stats().network_errors, 3);
+    drop(fillers);
+}
