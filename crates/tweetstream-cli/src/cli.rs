@@ -67,6 +67,17 @@ pub struct GlobalArgs {
         global = true
     )]
     pub api_base: Option<String>,
+    /// Proxy for every request: http://, https:// or socks5:// (credentials in the URL are
+    /// never logged). Without it, HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY apply.
+    #[arg(long, value_name = "URL", global = true)]
+    pub proxy: Option<String>,
+    /// Also trust the certificate authorities in this PEM file (e.g. a TLS-inspecting
+    /// corporate proxy's).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub ca_bundle: Option<PathBuf>,
+    /// Do not check server certificates at all. Dangerous: for tests and debugging only.
+    #[arg(long, global = true)]
+    pub insecure: bool,
     /// Give up after N failed connection attempts in a row (exit code 4) [default: never].
     #[arg(long, value_name = "N", global = true)]
     pub max_retries: Option<u32>,

@@ -32,6 +32,16 @@ macro_rules! configure_builder {
         if let Some(d) = $global.stall_timeout {
             b = b.stall_timeout(d);
         }
+        if let Some(p) = &$global.proxy {
+            b = b.proxy(p.clone());
+        }
+        if let Some(path) = &$global.ca_bundle {
+            b = b.ca_bundle(path.clone());
+        }
+        if $global.insecure {
+            tracing::warn!("--insecure: server certificates are not checked");
+            b = b.danger_accept_invalid_certs(true);
+        }
         // (Not the client's Debug: it would show user info embedded in the base URL.)
         tracing::debug!(
             "settings: api base {}, max retries {:?}, stall timeout {:?}",

@@ -81,6 +81,12 @@ fn bad_usage_exits_2_with_a_reason() {
     two(&["sample", "--partition", "1"], "partition");
     two(&["filter", "--tag", "x", "--rule", "cat"], "--tag");
     two(&["--api-base", "ftp://nope", "sample"], "api_base");
+    two(&["--proxy", "gopher://nope", "sample"], "proxy");
+    two(&["--ca-bundle", "/no/such/ca.pem", "sample"], "ca_bundle");
+    two(
+        &["--ca-bundle", "/no/such/ca.pem", "v1", "sample"],
+        "/no/such/ca.pem",
+    );
     two(
         &["v1", "filter"],
         "at least one of follow, track or locations",

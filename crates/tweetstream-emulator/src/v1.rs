@@ -136,7 +136,12 @@ fn v1_auth(shared: &Shared, ctx: &mut ReqCtx) -> Result<String, Response<EmuBody
         Some(q) => format!("{}?{q}", ctx.path),
         None => ctx.path.clone(),
     };
-    let mut candidates = vec![format!("http://{}{path_and_query}", ctx.host)];
+    // The URL the client signed: this server as it sees itself, the same behind a
+    // TLS-terminating proxy (https), or X's own hosts.
+    let mut candidates = vec![
+        format!("http://{}{path_and_query}", ctx.host),
+        format!("https://{}{path_and_query}", ctx.host),
+    ];
     candidates.extend(SIGNED_HOSTS.iter().map(|h| format!("{h}{path_and_query}")));
     let mut result = None;
     let mut first_err = None;

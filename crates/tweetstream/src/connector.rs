@@ -27,8 +27,10 @@ macro_rules! connection_setters {
             self
         }
 
-        /// Proxy URL: `http://`, `https://` or `socks5://` (credentials in the URL are kept
-        /// secret). Without it, the standard proxy environment variables apply.
+        /// Proxy URL: `http://`, `https://`, `socks5://` (or `socks5h://`, `socks4://`,
+        /// `socks4a://`); a bare `host:port` is an HTTP proxy. Credentials in the URL are kept
+        /// secret. Another scheme makes `build()` fail. Without it, the standard proxy
+        /// environment variables apply.
         pub fn proxy(mut self, url: impl Into<String>) -> Self {
             self.settings.proxy = Some($crate::Secret::new(url));
             self
@@ -63,6 +65,35 @@ macro_rules! connection_setters {
         /// reported.
         pub fn max_message_size(mut self, bytes: usize) -> Self {
             self.settings.max_message_size = bytes;
+            self
+        }
+
+        /// Trust the certificate authorities in this PEM text (one or several certificates),
+        /// besides the built-in web roots: for a TLS-inspecting corporate proxy, or a test
+        /// server with its own CA. Can be called more than once. A text with no certificate
+        /// makes `build()` fail. Applies to streams and rules calls alike (tweepy's `verify`
+        /// with a bundle, which tweepy applied to the stream only).
+        pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+            self.settings
+                .root_certificates
+                .push($crate::connector::RootSource::Pem(pem.into()));
+            self
+        }
+
+        /// [`add_root_certificate_pem`](Self::add_root_certificate_pem) with a CA bundle file
+        /// (PEM), read when the client is built; an unreadable file makes `build()` fail.
+        pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+            self.settings
+                .root_certificates
+                .push($crate::connector::RootSource::File(path.into()));
+            self
+        }
+
+        /// Accept any server certificate, without checking who it belongs to (tweepy's
+        /// `verify=False`). **Dangerous**: anyone on the path can read the token and the stream.
+        /// Only for tests and debugging; default false.
+        pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+            self.settings.accept_invalid_certs = accept;
             self
         }
 
@@ -120,6 +151,14 @@ impl<S: Into<String>> From<S> for Secret {
     }
 }
 
+/// Where extra trusted roots come from (see the builders' `add_root_certificate_pem` and
+/// `ca_bundle`).
+#[derive(Debug, Clone)]
+pub(crate) enum RootSource {
+    Pem(Vec<u8>),
+    File(std::path::PathBuf),
+}
+
 /// Builds a fresh reconnect policy for each run.
 pub type PolicyFactory = Arc<dyn Fn() -> Box<dyn ReconnectPolicy> + Send + Sync>;
 
@@ -136,6 +175,8 @@ pub(crate) struct Settings {
     pub max_message_size: usize,
     pub gzip: bool,
     pub policy: Option<PolicyFactory>,
+    pub root_certificates: Vec<RootSource>,
+    pub accept_invalid_certs: bool,
 }
 
 impl fmt::Debug for Settings {
@@ -149,6 +190,8 @@ impl fmt::Debug for Settings {
             .field("max_retries", &self.max_retries)
             .field("max_message_size", &self.max_message_size)
             .field("gzip", &self.gzip)
+            .field("root_certificates", &self.root_certificates.len())
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
             .finish_non_exhaustive()
     }
 }
@@ -167,6 +210,8 @@ impl Settings {
             max_message_size: crate::framer::DEFAULT_MAX_MESSAGE_SIZE,
             gzip: true,
             policy: None,
+            root_certificates: Vec::new(),
+            accept_invalid_certs: false,
         }
     }
 
@@ -211,15 +256,61 @@ impl Settings {
             .connect_timeout(self.connect_timeout)
             .tcp_nodelay(true);
         if let Some(p) = &self.proxy {
-            let proxy = reqwest::Proxy::all(p.expose()).map_err(|_| {
+            // reqwest takes any scheme here and then ignores a proxy it cannot speak to: check
+            // first. A bare `host:port` means an HTTP proxy, as for curl. (The messages never
+            // repeat the URL: it may hold a password.)
+            let text = if p.expose().contains("://") {
+                p.expose().to_string()
+            } else {
+                format!("http://{}", p.expose())
+            };
+            let invalid = || {
                 Error::invalid(
                     "proxy",
-                    "not a valid proxy URL (http://, https:// or socks5://)",
+                    "not a valid proxy URL: expected [scheme://][user:password@]host:port with \
+                     the scheme http, https, socks4, socks4a, socks5 or socks5h",
                 )
-            })?;
+            };
+            let scheme = Url::parse(&text).map(|u| u.scheme().to_ascii_lowercase());
+            if !matches!(
+                scheme.as_deref(),
+                Ok("http" | "https" | "socks4" | "socks4a" | "socks5" | "socks5h")
+            ) {
+                return Err(invalid());
+            }
+            let proxy = reqwest::Proxy::all(text).map_err(|_| invalid())?;
             b = b.proxy(proxy);
+        }
+        for source in &self.root_certificates {
+            for cert in root_certificates(source)? {
+                b = b.add_root_certificate(cert);
+            }
+        }
+        if self.accept_invalid_certs {
+            b = b.danger_accept_invalid_certs(true);
         }
         b.build()
             .map_err(|e| Error::Config(e.without_url().to_string()))
+    }
+}
+
+/// The certificates of one root source; an error names the option and what is wrong.
+fn root_certificates(source: &RootSource) -> Result<Vec<reqwest::Certificate>, Error> {
+    let (option, pem) = match source {
+        RootSource::Pem(pem) => ("add_root_certificate_pem", pem.clone()),
+        RootSource::File(path) => (
+            "ca_bundle",
+            std::fs::read(path).map_err(|e| {
+                Error::invalid("ca_bundle", format!("cannot read {}: {e}", path.display()))
+            })?,
+        ),
+    };
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(certs) if !certs.is_empty() => Ok(certs),
+        Ok(_) => Err(Error::invalid(option, "no PEM certificate found")),
+        Err(e) => Err(Error::invalid(
+            option,
+            format!("not a PEM certificate bundle: {}", e.without_url()),
+        )),
     }
 }

@@ -183,3 +183,29 @@ async fn v1_sample_through_a_socks5_proxy() {
         "the OAuth signature survives the proxy"
     );
 }
+
+#[tokio::test]
+async fn a_proxy_url_with_an_unknown_scheme_fails_at_build() {
+    let emu = start(emulator()).await;
+    for bad in [
+        "gopher://user:pa55@127.0.0.1:70",
+        "ftp://127.0.0.1:21",
+        "not a url",
+    ] {
+        let err = client_for(&emu).proxy(bad).build().unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(
+            matches!(&err, Error::InvalidParameter { name, .. } if name == "proxy"),
+            "{shown}"
+        );
+        assert!(!shown.contains("pa55"), "{shown}");
+    }
+    for good in [
+        "http://127.0.0.1:1",
+        "socks5h://u:p@127.0.0.1:1",
+        "HTTPS://127.0.0.1:1",
+        "127.0.0.1:8080",
+    ] {
+        client_for(&emu).proxy(good).build().unwrap();
+    }
+}
