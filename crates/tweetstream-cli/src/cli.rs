@@ -262,6 +262,10 @@ pub struct FieldsArgs {
     /// First replay up to 5 minutes of tweets missed while disconnected (0–5).
     #[arg(long, value_name = "MINUTES")]
     pub backfill_minutes: Option<u32>,
+    /// Gapless reconnects: each reconnect asks X to replay the minutes since the last tweet
+    /// and skips tweets already written (needs an access level with backfill).
+    #[arg(long)]
+    pub backfill_on_reconnect: bool,
 }
 
 /// Which v2 sampled stream.

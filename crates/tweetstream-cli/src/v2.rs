@@ -91,6 +91,7 @@ pub fn params(f: &FieldsArgs) -> StreamParams {
     add(&mut p.poll_fields, &f.poll_fields);
     add(&mut p.expansions, &f.expansions);
     p.backfill_minutes = f.backfill_minutes;
+    p.backfill_on_reconnect = f.backfill_on_reconnect;
     p
 }
 

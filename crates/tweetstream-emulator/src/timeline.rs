@@ -125,10 +125,12 @@ impl Timeline {
         }
     }
 
-    /// The first sequence number served after time `t` (the head at `t`).
+    /// The first sequence number served after time `t` (the head at `t`). Unlike
+    /// [`live_seq`](Self::live_seq), it may be one an ended connection already sent: a replay
+    /// (backfill, recovery) is meant to send those again.
     pub fn seq_at(&self, t: Instant) -> u64 {
         if self.paced() {
-            return self.live_seq(t);
+            return (self.elapsed_secs(t) * self.rate).ceil() as u64;
         }
         if t <= self.start {
             return 0;

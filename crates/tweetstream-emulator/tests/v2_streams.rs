@@ -454,3 +454,40 @@ async fn shutdown_ends_streams_cleanly() {
     assert!(ended, "clean end of the chunked body (error: {error:?})");
     assert!(emu2.connection(id).is_some());
 }
+
+#[tokio::test(start_paused = true)]
+async fn paced_backfill_replays_what_an_ended_connection_sent() {
+    // Regression: at a fixed rate, a backfill started at the first tweet no ended connection
+    // had sent, so a reconnect's replay skipped exactly the tweets it was asked for.
+    let emu = Emulator::builder()
+        .bearer_token("tok")
+        .source(corpus())
+        .rate(10.0)
+        .scenario(
+            tweetstream_emulator::Scenario::new()
+                .then(tweetstream_emulator::Fate::CloseAfter { messages: 30 }),
+        )
+        .start()
+        .await
+        .unwrap();
+    let mut a = Lines::new(get(&emu, "/2/tweets/sample/stream").await);
+    let ma = a.take_json(30).await;
+    assert!(a.rest().await.is_empty() && a.ended);
+    emu.wait_for_closed_connections(1).await;
+    tokio::time::advance(Duration::from_secs(2)).await;
+    // 3 s after the start, one minute of backfill reaches back to seq 0.
+    let mut b = Lines::new(get(&emu, "/2/tweets/sample/stream?backfill_minutes=1").await);
+    let mb = b.take_json(35).await;
+    assert_eq!(
+        v2_ids(&mb)[..30],
+        v2_ids(&ma)[..],
+        "the replay starts at seq 0"
+    );
+    drop(b);
+    emu.wait_for_closed_connections(2).await;
+    // Without backfill, a new connection starts after what the ended one sent.
+    let mut c = Lines::new(get(&emu, "/2/tweets/sample/stream").await);
+    let mc = c.take_json(1).await;
+    assert!(!v2_ids(&ma).contains(&v2_ids(&mc)[0]));
+    emu.shutdown().await;
+}

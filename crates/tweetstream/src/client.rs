@@ -7,13 +7,14 @@ use bytes::Bytes;
 use http::header::{HeaderValue, AUTHORIZATION};
 
 use crate::connector::{Secret, Settings};
+use crate::dedupe::Dedupe;
 use crate::error::RateLimit;
 use crate::framer::Framer;
 use crate::models::v2::{RulesResponse, StreamResponse, StreamRule};
 use crate::params::StreamParams;
 use crate::policy::Failure;
 use crate::stats::Stats;
-use crate::stream::{Control, Endpoint, EventStream, RunControl};
+use crate::stream::{Attempt, Control, Endpoint, EventStream, RunControl};
 use crate::Error;
 
 /// The default v2 API base URL.
@@ -196,14 +197,51 @@ impl std::fmt::Debug for AsyncStreamingClient {
 struct V2Endpoint {
     http_url: url::Url,
     auth: HeaderValue,
+    /// With `backfill_on_reconnect`: the ids already delivered, so the replay adds only what
+    /// was missed.
+    dedupe: Option<Dedupe>,
+}
+
+/// How many tweet ids a backfilled stream remembers to drop replays (a few minutes of a busy
+/// filtered stream).
+const DEDUPE_WINDOW: usize = 100_000;
+
+impl V2Endpoint {
+    /// The stream URL for an attempt: with `backfill_on_reconnect`, a reconnect after data
+    /// asks for the minutes since the last bytes arrived (rounded up; X allows 1 to 5).
+    fn url_for(&self, attempt: Attempt) -> url::Url {
+        let Some(gap) = attempt.since_last_data.filter(|_| self.dedupe.is_some()) else {
+            return self.http_url.clone();
+        };
+        let minutes = gap.as_secs().div_ceil(60).clamp(1, 5);
+        let mut url = self.http_url.clone();
+        let pairs: Vec<(String, String)> = self
+            .http_url
+            .query_pairs()
+            .filter(|(k, _)| k != "backfill_minutes")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.query_pairs_mut()
+            .clear()
+            .append_pair("backfill_minutes", &minutes.to_string())
+            .extend_pairs(pairs);
+        url
+    }
 }
 
 impl Endpoint for V2Endpoint {
     type Message = StreamResponse;
 
-    fn request(&self, http: &reqwest::Client) -> reqwest::RequestBuilder {
-        http.get(self.http_url.clone())
+    fn request(&self, http: &reqwest::Client, attempt: Attempt) -> reqwest::RequestBuilder {
+        http.get(self.url_for(attempt))
             .header(AUTHORIZATION, self.auth.clone())
+    }
+
+    fn is_duplicate(&mut self, m: &StreamResponse) -> bool {
+        match (&mut self.dedupe, &m.data) {
+            (Some(seen), Some(tweet)) => !seen.insert(&tweet.id),
+            _ => false,
+        }
     }
 
     fn framer(&self, max: usize) -> Framer {
@@ -284,6 +322,9 @@ impl AsyncStreamingClient {
         let endpoint = V2Endpoint {
             http_url: url,
             auth: self.inner.auth.clone(),
+            dedupe: params
+                .backfill_on_reconnect
+                .then(|| Dedupe::new(DEDUPE_WINDOW)),
         };
         self.inner
             .control

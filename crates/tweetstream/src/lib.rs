@@ -54,6 +54,7 @@
 pub mod blocking;
 mod client;
 mod connector;
+pub mod dedupe;
 mod error;
 pub mod framer;
 mod handler;

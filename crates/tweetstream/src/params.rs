@@ -139,8 +139,16 @@ pub const PLACE_FIELDS: &[&str] = &[
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StreamParams {
-    /// Minutes of recent tweets to replay first (0–5).
+    /// Minutes of recent tweets to replay first (0–5), on every connection (tweepy's
+    /// parameter). See also `backfill_on_reconnect`.
     pub backfill_minutes: Option<u32>,
+    /// Gapless reconnects: each reconnect after data asks X to replay the minutes since the
+    /// connection last received anything (`backfill_minutes`, 1–5), and tweets already delivered are dropped (a
+    /// window of the last 100,000 ids; counted in `Stats::duplicates_dropped`). The first
+    /// connection asks for `backfill_minutes` only if that is set. The replay works in whole
+    /// minutes, so it can also bring tweets posted shortly before the first connection. X
+    /// grants backfill to some access levels only.
+    pub backfill_on_reconnect: bool,
     /// `expansions`.
     pub expansions: Vec<String>,
     /// `media.fields`.
@@ -171,6 +179,12 @@ impl StreamParams {
     /// No parameters: X's default fields (`id`, `text`, `edit_history_tweet_ids`).
     pub fn new() -> StreamParams {
         StreamParams::default()
+    }
+
+    /// Replay what a reconnect missed, without duplicates (see the field's docs).
+    pub fn backfill_on_reconnect(mut self) -> Self {
+        self.backfill_on_reconnect = true;
+        self
     }
 
     /// Set `backfill_minutes` (0–5).

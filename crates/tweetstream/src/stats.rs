@@ -18,6 +18,7 @@ pub(crate) struct Counters {
     pub rate_limited: AtomicU64,
     pub server_disconnects: AtomicU64,
     pub reconnects: AtomicU64,
+    pub duplicates_dropped: AtomicU64,
     pub last_error: Mutex<Option<String>>,
 }
 
@@ -46,6 +47,7 @@ impl Counters {
             rate_limited: self.rate_limited.load(Relaxed),
             server_disconnects: self.server_disconnects.load(Relaxed),
             reconnects: self.reconnects.load(Relaxed),
+            duplicates_dropped: self.duplicates_dropped.load(Relaxed),
             last_error: self.last_error.lock().ok().and_then(|g| g.clone()),
         }
     }
@@ -78,6 +80,9 @@ pub struct Stats {
     pub server_disconnects: u64,
     /// Reconnects scheduled.
     pub reconnects: u64,
+    /// Tweets dropped as already delivered (a backfilled reconnect replays some; see
+    /// `StreamParams::backfill_on_reconnect`).
+    pub duplicates_dropped: u64,
     /// The last error, as text.
     pub last_error: Option<String>,
 }

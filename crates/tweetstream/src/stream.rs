@@ -60,11 +60,24 @@ pub(crate) enum Control {
     Stop(String),
 }
 
+/// What an endpoint knows of the attempt it builds a request for.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Attempt {
+    /// For a reconnect after data was received: how long ago the last bytes arrived (so how
+    /// long the client has been away).
+    pub since_last_data: Option<Duration>,
+}
+
 /// One streaming endpoint: how to request it and how to read its messages.
 pub(crate) trait Endpoint: Send + 'static {
     type Message: Send + 'static;
     /// A fresh request for each attempt (so OAuth 1.0a gets a fresh nonce and timestamp).
-    fn request(&self, http: &reqwest::Client) -> reqwest::RequestBuilder;
+    fn request(&self, http: &reqwest::Client, attempt: Attempt) -> reqwest::RequestBuilder;
+    /// Whether `message` was already delivered (and must be dropped). Default: never.
+    fn is_duplicate(&mut self, message: &Self::Message) -> bool {
+        let _ = message;
+        false
+    }
     fn framer(&self, max_message_size: usize) -> Framer;
     fn decode(&self, raw: Bytes) -> Result<Self::Message, Error>;
     fn control(&self, message: &Self::Message) -> Control;
@@ -108,6 +121,8 @@ pub(crate) struct Supervisor<E: Endpoint> {
     state: State,
     pending: VecDeque<Item<E::Message>>,
     exit: Arc<Mutex<Option<Error>>>,
+    /// When the last bytes arrived (for a backfilled reconnect).
+    last_data_at: Option<tokio::time::Instant>,
 }
 
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -120,6 +135,7 @@ impl<E: Endpoint> Supervisor<E> {
             state: State::Waiting(Duration::ZERO),
             pending: VecDeque::new(),
             exit: Arc::new(Mutex::new(None)),
+            last_data_at: None,
         }
     }
 
@@ -191,6 +207,7 @@ impl<E: Endpoint> Supervisor<E> {
                     };
                     match result {
                         Ok(Some(Ok(chunk))) => {
+                            self.last_data_at = Some(tokio::time::Instant::now());
                             match &mut conn.gzip {
                                 Some(gz) => gz.push(chunk),
                                 None => {
@@ -245,7 +262,10 @@ impl<E: Endpoint> Supervisor<E> {
     }
 
     async fn connect(&mut self) {
-        let mut req = self.endpoint.request(&self.s.http);
+        let attempt = Attempt {
+            since_last_data: self.last_data_at.map(|t| t.elapsed()),
+        };
+        let mut req = self.endpoint.request(&self.s.http, attempt);
         if self.s.gzip {
             req = req.header(http::header::ACCEPT_ENCODING, "gzip");
         }
@@ -363,7 +383,11 @@ impl<E: Endpoint> Supervisor<E> {
                                 conn.established = true;
                                 self.s.policy.on_data();
                             }
-                            self.pending.push_back(Ok(Event::Message(m)));
+                            if self.endpoint.is_duplicate(&m) {
+                                Counters::add(&self.s.counters.duplicates_dropped, 1);
+                            } else {
+                                self.pending.push_back(Ok(Event::Message(m)));
+                            }
                             self.state = State::Reading(conn);
                         }
                         Control::Reconnect(why) => {

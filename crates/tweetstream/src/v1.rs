@@ -42,7 +42,7 @@ pub use crate::models::v1::{
 use crate::oauth::Credentials;
 use crate::policy::Failure;
 use crate::stats::Stats;
-use crate::stream::{Control, Endpoint, EventStream, RunControl};
+use crate::stream::{Attempt, Control, Endpoint, EventStream, RunControl};
 use crate::Error;
 
 /// The default v1.1 stream base URL.
@@ -433,7 +433,7 @@ struct V1Endpoint {
 impl Endpoint for V1Endpoint {
     type Message = RawMessage;
 
-    fn request(&self, http: &reqwest::Client) -> reqwest::RequestBuilder {
+    fn request(&self, http: &reqwest::Client, _attempt: Attempt) -> reqwest::RequestBuilder {
         // A fresh nonce and timestamp on every attempt.
         let header =
             crate::oauth::sign_request(self.method.as_str(), &self.url, &self.form, &self.creds);

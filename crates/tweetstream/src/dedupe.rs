@@ -1,0 +1,90 @@
+//! A bounded window of recently seen tweet ids (pure; no I/O), to drop the duplicates a
+//! backfilled reconnect delivers: X replays the minutes before the reconnect, and some of those
+//! tweets arrived before the connection dropped.
+//!
+//! ```
+//! use tweetstream::dedupe::Dedupe;
+//!
+//! let mut seen = Dedupe::new(2);
+//! assert!(seen.insert("1"));
+//! assert!(seen.insert("2"));
+//! assert!(!seen.insert("2"), "a duplicate");
+//! assert!(seen.insert("3"));      // "1" leaves the window
+//! assert!(seen.insert("1"));
+//! ```
+
+use std::collections::{HashSet, VecDeque};
+
+use compact_str::CompactString;
+
+/// The last `capacity` distinct ids, oldest first out.
+#[derive(Debug, Clone)]
+pub struct Dedupe {
+    capacity: usize,
+    order: VecDeque<CompactString>,
+    set: HashSet<CompactString>,
+}
+
+impl Dedupe {
+    /// A window of `capacity` ids (at least one).
+    pub fn new(capacity: usize) -> Dedupe {
+        let capacity = capacity.max(1);
+        Dedupe {
+            capacity,
+            order: VecDeque::with_capacity(capacity.min(4096)),
+            set: HashSet::with_capacity(capacity.min(4096)),
+        }
+    }
+
+    /// Record `id`; false if it is already in the window (a duplicate).
+    pub fn insert(&mut self, id: &str) -> bool {
+        if self.set.contains(id) {
+            return false;
+        }
+        if self.order.len() == self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        let id = CompactString::from(id);
+        self.order.push_back(id.clone());
+        self.set.insert(id);
+        true
+    }
+
+    /// Ids in the window.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether the window is empty.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Against a model: an id is new iff it is not among the last `cap` distinct new ids.
+        #[test]
+        fn matches_a_model(cap in 1usize..8, ids in proptest::collection::vec(0u8..12, 0..64)) {
+            let mut d = Dedupe::new(cap);
+            let mut model: Vec<u8> = Vec::new();
+            for id in ids {
+                let new = !model.contains(&id);
+                prop_assert_eq!(d.insert(&id.to_string()), new);
+                if new {
+                    model.push(id);
+                    if model.len() > cap {
+                        model.remove(0);
+                    }
+                }
+                prop_assert_eq!(d.len(), model.len());
+            }
+        }
+    }
+}
