@@ -60,3 +60,69 @@ pub(crate) fn opt_string_or_number<'de, D: Deserializer<'de>>(
 ) -> Result<Option<String>, D::Error> {
     Ok(opt_compact_or_number(d)?.map(String::from))
 }
+
+/// An optional boxed value decoded straight into its box (serde's `deserialize_in_place`), so
+/// a large struct is not built on the stack and then copied into the heap.
+pub(crate) fn boxed_in_place<'de, D, T>(d: D) -> Result<Option<Box<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de> + Default> Visitor<'de> for V<T> {
+        type Value = Option<Box<T>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            let mut place = Box::<T>::default();
+            T::deserialize_in_place(d, &mut place)?;
+            Ok(Some(place))
+        }
+    }
+    d.deserialize_option(V(std::marker::PhantomData))
+}
+
+/// A JSON array into a `Vec`, each element decoded straight into its slot (see
+/// [`boxed_in_place`]); `null` gives an empty `Vec`.
+pub(crate) fn vec_in_place<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    struct Slot<'a, T>(&'a mut T);
+    impl<'de, T: serde::Deserialize<'de>> de::DeserializeSeed<'de> for Slot<'_, T> {
+        type Value = ();
+        fn deserialize<D2: Deserializer<'de>>(self, d: D2) -> Result<(), D2::Error> {
+            T::deserialize_in_place(d, self.0)
+        }
+    }
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de> + Default> Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut v: Vec<T> = Vec::new();
+            loop {
+                v.push(T::default());
+                let slot = v.last_mut().expect("just pushed");
+                if seq.next_element_seed(Slot(slot))?.is_none() {
+                    v.pop();
+                    return Ok(v);
+                }
+            }
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}

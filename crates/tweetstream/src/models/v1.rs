@@ -115,7 +115,10 @@ fn nested_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Status>>,
             if depth > MAX_NESTED_STATUSES {
                 return Err(de::Error::custom("Tweets nested too deeply"));
             }
-            Status::deserialize(d).map(|s| Some(Box::new(s)))
+            // Decoded straight into its box: a Status is large (see `models::boxed_in_place`).
+            let mut place = Box::<Status>::default();
+            Status::deserialize_in_place(d, &mut place)?;
+            Ok(Some(place))
         }
     }
     d.deserialize_option(V)
@@ -1120,6 +1123,16 @@ fn object_is_status(map: &serde_json::Map<String, serde_json::Value>) -> bool {
             && (map.contains_key("text") || map.contains_key("full_text")))
 }
 
+/// A Status decoded straight into its box (no stack copy of the large struct), with
+/// `from_str`'s check that only whitespace follows.
+fn status_in_box(text: &str) -> Result<Box<Status>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut place = Box::<Status>::default();
+    Status::deserialize_in_place(&mut de, &mut place)?;
+    de.end()?;
+    Ok(place)
+}
+
 impl Message {
     /// Decodes one stream message (a complete JSON text; surrounding whitespace, such as the
     /// `\r\n` delimiter, is allowed). Keep-alives (empty lines) are not messages: skip them
@@ -1167,14 +1180,14 @@ impl Message {
                     }
                 }
             }
-        } else if let Ok(status) = serde_json::from_str::<Status>(text) {
+        } else if let Ok(status) = status_in_box(text) {
             // `id` and `user` were present (they are required); `text`, `full_text` or a
             // non-null `in_reply_to_status_id` settles it. Otherwise fall through.
             if status.text.is_some()
                 || status.full_text.is_some()
                 || status.in_reply_to_status_id.is_some()
             {
-                return Ok(Message::Status(Box::new(status)));
+                return Ok(Message::Status(status));
             }
         }
         Self::decode_slow(text)

@@ -47,7 +47,7 @@ impl PartialEq for RawJson {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct StreamResponse {
     /// The tweet (boxed: it is large, and responses move through the pipeline).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::models::boxed_in_place")]
     pub data: Option<Box<Tweet>>,
     /// Objects referenced by the tweet, for the requested expansions.
     #[serde(default)]
@@ -513,13 +513,25 @@ pub struct NoteTweet {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Includes {
     /// Users.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::models::vec_in_place"
+    )]
     pub users: Vec<User>,
     /// Referenced tweets.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::models::vec_in_place"
+    )]
     pub tweets: Vec<Tweet>,
     /// Media.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::models::vec_in_place"
+    )]
     pub media: Vec<Media>,
     /// Places.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
