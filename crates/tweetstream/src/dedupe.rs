@@ -14,15 +14,23 @@
 //! ```
 
 use std::collections::{HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
 
-use compact_str::CompactString;
-
-/// The last `capacity` distinct ids, oldest first out.
+/// The last `capacity` distinct ids, oldest first out. Ids are kept as 8-byte keys (the number
+/// itself for X's numeric ids, a hash otherwise), so a full window of 100,000 takes about 2 MB.
 #[derive(Debug, Clone)]
 pub struct Dedupe {
     capacity: usize,
-    order: VecDeque<CompactString>,
-    set: HashSet<CompactString>,
+    order: VecDeque<u64>,
+    set: HashSet<u64>,
+}
+
+fn key(id: &str) -> u64 {
+    id.parse().unwrap_or_else(|_| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        id.hash(&mut h);
+        h.finish()
+    })
 }
 
 impl Dedupe {
@@ -38,7 +46,8 @@ impl Dedupe {
 
     /// Record `id`; false if it is already in the window (a duplicate).
     pub fn insert(&mut self, id: &str) -> bool {
-        if self.set.contains(id) {
+        let id = key(id);
+        if self.set.contains(&id) {
             return false;
         }
         if self.order.len() == self.capacity {
@@ -46,8 +55,7 @@ impl Dedupe {
                 self.set.remove(&old);
             }
         }
-        let id = CompactString::from(id);
-        self.order.push_back(id.clone());
+        self.order.push_back(id);
         self.set.insert(id);
         true
     }
@@ -71,12 +79,18 @@ mod tests {
     proptest! {
         /// Against a model: an id is new iff it is not among the last `cap` distinct new ids.
         #[test]
-        fn matches_a_model(cap in 1usize..8, ids in proptest::collection::vec(0u8..12, 0..64)) {
+        fn matches_a_model(
+            cap in 1usize..8,
+            ids in proptest::collection::vec(0u8..12, 0..64),
+            numeric in any::<bool>(),
+        ) {
             let mut d = Dedupe::new(cap);
             let mut model: Vec<u8> = Vec::new();
             for id in ids {
                 let new = !model.contains(&id);
-                prop_assert_eq!(d.insert(&id.to_string()), new);
+                // Numeric ids (X's) and any other text.
+                let text = if numeric { id.to_string() } else { format!("k{id}") };
+                prop_assert_eq!(d.insert(&text), new);
                 if new {
                     model.push(id);
                     if model.len() > cap {
