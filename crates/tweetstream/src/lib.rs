@@ -46,6 +46,21 @@
 //! # }
 //! ```
 //!
+//! ## Behind a corporate proxy, without gaps
+//!
+//! ```no_run
+//! use tweetstream::{AsyncStreamingClient, StreamParams};
+//!
+//! # async fn demo() -> Result<(), tweetstream::Error> {
+//! let client = AsyncStreamingClient::builder("bearer token")
+//!     .proxy("socks5://proxy.corp.example:1080") // or HTTPS_PROXY / ALL_PROXY / NO_PROXY
+//!     .ca_bundle("/etc/corp/ca.pem")             // a TLS-inspecting proxy's authority
+//!     .build()?;
+//! // Each reconnect replays the minutes missed; tweets already delivered are dropped.
+//! let stream = client.filter(StreamParams::new().backfill_on_reconnect())?;
+//! # drop(stream); Ok(()) }
+//! ```
+//!
 //! The blocking clients are in [`blocking`]. Point `api_base` at the local emulator
 //! (crate `tweetstream-emulator`) to test offline.
 #![deny(missing_docs)]
