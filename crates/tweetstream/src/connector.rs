@@ -271,7 +271,7 @@ impl Settings {
                      the scheme http, https, socks4, socks4a, socks5 or socks5h",
                 )
             };
-            let scheme = Url::parse(&text).map(|u| u.scheme().to_ascii_lowercase());
+            let scheme = Url::parse(&text).map(|u| u.scheme().to_string()); // lower-cased
             if !matches!(
                 scheme.as_deref(),
                 Ok("http" | "https" | "socks4" | "socks4a" | "socks5" | "socks5h")

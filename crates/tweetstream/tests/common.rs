@@ -4,10 +4,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use tweetstream::models::v2::{Includes, MatchingRule, Problem, StreamResponse, Tweet};
 use tweetstream::{
-    AsyncStreamingClient, ClientBuilder, ConnectionHandler, Error, HttpError, ReconnectReason,
-    StreamingHandler,
+    AsyncStreamingClient, ClientBuilder, ConnectionHandler, Error, Event, EventStream, HttpError,
+    ReconnectReason, StreamingHandler,
 };
 use tweetstream_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
@@ -162,4 +163,55 @@ pub fn only(log: &[String], keep: &[&str]) -> Vec<String> {
         .filter(|l| keep.iter().any(|k| l.starts_with(k)))
         .cloned()
         .collect()
+}
+
+/// The ids of the first `n` tweets of `stream`, which is then disconnected. Any error fails the
+/// test.
+pub async fn take_tweets(mut stream: EventStream<StreamResponse>, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    while let Some(item) = stream.next().await {
+        if let Event::Message(r) = item.expect("no error on this stream") {
+            if let Some(t) = &r.data {
+                ids.push(t.id.to_string());
+            }
+            if ids.len() == n {
+                stream.disconnect();
+            }
+        }
+    }
+    ids
+}
+
+/// Everything `tracing` wrote while a [`capture_logs`] guard was held.
+#[derive(Clone, Default)]
+pub struct LogBuf(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuf {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Capture this thread's logs up to `level` (plain text: no colours, no timestamps) until the
+/// guard is dropped.
+pub fn capture_logs(level: tracing::Level) -> (LogBuf, tracing::subscriber::DefaultGuard) {
+    let buf = LogBuf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    (buf, tracing::subscriber::set_default(subscriber))
 }

@@ -433,3 +433,24 @@ pub fn only(log: &[String], keep: &[&str]) -> Vec<String> {
         .cloned()
         .collect()
 }
+
+/// The ids of the first `n` statuses of `events`, which is then disconnected. Any error fails
+/// the test.
+pub async fn take_statuses(
+    mut events: tweetstream::EventStream<tweetstream::v1::RawMessage>,
+    n: usize,
+) -> Vec<u64> {
+    use futures_util::StreamExt;
+    let mut ids = Vec::new();
+    while let Some(item) = events.next().await {
+        if let tweetstream::Event::Message(m) = item.expect("no error on this stream") {
+            if let tweetstream::v1::Message::Status(s) = m.message {
+                ids.push(s.id);
+                if ids.len() == n {
+                    events.disconnect();
+                }
+            }
+        }
+    }
+    ids
+}

@@ -4,26 +4,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use tweetstream::models::v2::Tweet;
 use tweetstream::{AsyncStreamingClient, ConnectionHandler, StreamParams, StreamingHandler};
 use tweetstream_emulator::{Fate, Scenario};
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Overrides only `on_tweet`, to stop after `stop_after` tweets; every other callback keeps its
 /// default (logging) behaviour.
@@ -45,15 +29,7 @@ impl StreamingHandler for Defaults {
 
 #[tokio::test(start_paused = true)]
 async fn default_callbacks_log_at_tweepys_levels_in_order() {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .without_time()
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_logs(tracing::Level::DEBUG);
 
     // One tweet every 25 s, so X's 20 s keep-alives fall between them.
     let emu = start(
@@ -78,7 +54,7 @@ async fn default_callbacks_log_at_tweepys_levels_in_order() {
         .await
         .unwrap();
 
-    let logs = String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     let lines: Vec<(String, String)> = logs
         .lines()
         .filter_map(|l| {

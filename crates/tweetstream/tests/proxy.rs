@@ -8,29 +8,11 @@
 mod common;
 mod common_v1;
 
-use common::{client_for, emulator, ids_sent, start, TOKEN};
+use common::{client_for, emulator, ids_sent, start, take_tweets, TOKEN};
 use common_v1::proxies::{RecordingProxy, Socks5Proxy};
 use futures_util::StreamExt;
 use tweetstream::v1::SampleParams;
-use tweetstream::{
-    Error, Event, EventStream, RuleSelector, StreamParams, StreamResponse, StreamRule,
-};
-
-/// Read `n` tweets from a v2 stream, then disconnect; returns their ids.
-async fn take_tweets(mut stream: EventStream<StreamResponse>, n: usize) -> Vec<String> {
-    let mut ids = Vec::new();
-    while let Some(item) = stream.next().await {
-        if let Event::Message(r) = item.expect("no error through the proxy") {
-            if let Some(t) = &r.data {
-                ids.push(t.id.to_string());
-            }
-            if ids.len() == n {
-                stream.disconnect();
-            }
-        }
-    }
-    ids
-}
+use tweetstream::{Error, Event, RuleSelector, StreamParams, StreamRule};
 
 #[tokio::test]
 async fn http_proxy_carries_the_stream_and_every_rules_call() {
@@ -161,19 +143,7 @@ async fn v1_sample_through_a_socks5_proxy() {
         .proxy(socks.url(None))
         .build()
         .unwrap();
-    let mut events = stream.sample(SampleParams::new()).unwrap();
-    let mut ids = Vec::new();
-    while let Some(item) = events.next().await {
-        if let Event::Message(m) = item.unwrap() {
-            let tweetstream::v1::Message::Status(s) = m.message else {
-                continue;
-            };
-            ids.push(s.id);
-            if ids.len() == 10 {
-                stream.disconnect();
-            }
-        }
-    }
+    let ids = common_v1::take_statuses(stream.sample(SampleParams::new()).unwrap(), 10).await;
     common_v1::assert_no_loss_no_dup(&emu, &ids);
     assert_eq!(socks.log().targets, [emu.addr().to_string()]);
     let reqs = emu.requests();

@@ -2,36 +2,14 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use futures_util::StreamExt;
 use tweetstream::{Event, StreamParams, StreamRule};
 use tweetstream_emulator::{Fate, Scenario};
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn the_token_is_never_logged_or_shown() {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_logs(tracing::Level::TRACE);
 
     let emu = start(
         emulator().rate(100.0).scenario(
@@ -91,7 +69,7 @@ async fn the_token_is_never_logged_or_shown() {
     assert!(!format!("{e} {e:?}").contains("wrong-secret-token"));
     emu.shutdown().await;
 
-    let logs = String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     assert!(logs.len() > 100, "logging was captured");
     assert!(!logs.contains(TOKEN), "token found in logs");
     assert!(!logs.contains("proxy-password"));

@@ -9,13 +9,12 @@ mod common_v1;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use common::{client_for, emulator, ids_sent, start};
-use futures_util::StreamExt;
+use common::{client_for, emulator, ids_sent, start, take_tweets};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::TlsAcceptor;
-use tweetstream::{ConnectionErrorKind, Error, Event, StreamParams, StreamRule};
+use tweetstream::{ConnectionErrorKind, Error, StreamParams, StreamRule};
 
 /// A TLS server for `127.0.0.1` with a self-signed certificate, forwarding every connection
 /// to `upstream` (the emulator, plain HTTP).
@@ -101,16 +100,7 @@ async fn a_trusted_root_serves_the_stream_and_the_rules_calls() {
         .add_rules([StreamRule::new("cat OR dog OR music")], false)
         .await
         .unwrap();
-    let mut stream = client.filter(StreamParams::new()).unwrap();
-    let mut got = Vec::new();
-    while let Some(item) = stream.next().await {
-        if let Event::Message(r) = item.unwrap() {
-            got.push(r.data.unwrap().id.to_string());
-            if got.len() == 5 {
-                client.disconnect();
-            }
-        }
-    }
+    let got = take_tweets(client.filter(StreamParams::new()).unwrap(), 5).await;
     assert_eq!(got, ids_sent(&emu)[..5]);
     assert_eq!(emu.requests().len(), 2);
 }
@@ -170,18 +160,8 @@ async fn the_v1_stream_trusts_the_same_roots() {
         .add_root_certificate_pem(tls.ca_pem.clone())
         .build()
         .unwrap();
-    let mut events = stream.sample(tweetstream::v1::SampleParams::new()).unwrap();
-    let mut ids = Vec::new();
-    while let Some(item) = events.next().await {
-        if let Event::Message(m) = item.unwrap() {
-            if let tweetstream::v1::Message::Status(s) = m.message {
-                ids.push(s.id);
-                if ids.len() == 3 {
-                    stream.disconnect();
-                }
-            }
-        }
-    }
+    let events = stream.sample(tweetstream::v1::SampleParams::new()).unwrap();
+    let ids = common_v1::take_statuses(events, 3).await;
     common_v1::assert_no_loss_no_dup(&emu, &ids);
     assert!(emu.requests()[0].auth.verified);
 }

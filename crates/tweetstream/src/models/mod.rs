@@ -61,8 +61,19 @@ pub(crate) fn opt_string_or_number<'de, D: Deserializer<'de>>(
     Ok(opt_compact_or_number(d)?.map(String::from))
 }
 
-/// An optional boxed value decoded straight into its box (serde's `deserialize_in_place`), so
-/// a large struct is not built on the stack and then copied into the heap.
+/// A value decoded straight into a fresh box (serde's `deserialize_in_place`), so a large
+/// struct is not built on the stack and then copied into the heap.
+pub(crate) fn in_box<'de, D, T>(d: D) -> Result<Box<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    let mut place = Box::<T>::default();
+    T::deserialize_in_place(d, &mut place)?;
+    Ok(place)
+}
+
+/// [`in_box`] for an optional value (`null` gives `None`).
 pub(crate) fn boxed_in_place<'de, D, T>(d: D) -> Result<Option<Box<T>>, D::Error>
 where
     D: Deserializer<'de>,
@@ -81,16 +92,14 @@ where
             Ok(None)
         }
         fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-            let mut place = Box::<T>::default();
-            T::deserialize_in_place(d, &mut place)?;
-            Ok(Some(place))
+            in_box(d).map(Some)
         }
     }
     d.deserialize_option(V(std::marker::PhantomData))
 }
 
 /// A JSON array into a `Vec`, each element decoded straight into its slot (see
-/// [`boxed_in_place`]); `null` gives an empty `Vec`.
+/// [`in_box`]); `null` gives an empty `Vec`.
 pub(crate) fn vec_in_place<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,

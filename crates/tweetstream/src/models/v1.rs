@@ -115,10 +115,8 @@ fn nested_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Status>>,
             if depth > MAX_NESTED_STATUSES {
                 return Err(de::Error::custom("Tweets nested too deeply"));
             }
-            // Decoded straight into its box: a Status is large (see `models::boxed_in_place`).
-            let mut place = Box::<Status>::default();
-            Status::deserialize_in_place(d, &mut place)?;
-            Ok(Some(place))
+            // Decoded straight into its box: a Status is large.
+            crate::models::in_box(d).map(Some)
         }
     }
     d.deserialize_option(V)
@@ -1127,10 +1125,9 @@ fn object_is_status(map: &serde_json::Map<String, serde_json::Value>) -> bool {
 /// `from_str`'s check that only whitespace follows.
 fn status_in_box(text: &str) -> Result<Box<Status>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let mut place = Box::<Status>::default();
-    Status::deserialize_in_place(&mut de, &mut place)?;
+    let status = crate::models::in_box(&mut de)?;
     de.end()?;
-    Ok(place)
+    Ok(status)
 }
 
 impl Message {

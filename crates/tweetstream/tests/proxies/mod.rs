@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A plain HTTP forward proxy on 127.0.0.1 that records every byte clients send through it,
@@ -144,8 +144,10 @@ impl Socks5Proxy {
                 let log = log.clone();
                 let creds = creds.clone();
                 tokio::spawn(async move {
-                    if let Some((client, server)) = socks5_handshake(client, creds, &log).await {
-                        pipe(client, server).await;
+                    if let Some((mut client, mut server)) =
+                        socks5_handshake(client, creds, &log).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
                     }
                 });
             }
@@ -250,23 +252,4 @@ async fn socks5_handshake(
     let _ = server.set_nodelay(true);
     c.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).await.ok()?;
     Some((c, server))
-}
-
-/// Copy both ways until either side closes.
-async fn pipe<A, B>(a: A, b: B)
-where
-    A: AsyncRead + AsyncWrite + Unpin,
-    B: AsyncRead + AsyncWrite + Unpin,
-{
-    let (mut ar, mut aw) = tokio::io::split(a);
-    let (mut br, mut bw) = tokio::io::split(b);
-    let up = async {
-        let _ = tokio::io::copy(&mut ar, &mut bw).await;
-        let _ = bw.shutdown().await;
-    };
-    let down = async {
-        let _ = tokio::io::copy(&mut br, &mut aw).await;
-        let _ = aw.shutdown().await;
-    };
-    tokio::join!(up, down);
 }
