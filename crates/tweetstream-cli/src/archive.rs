@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use futures_util::{FutureExt, StreamExt};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
-use tweetstream::{Event, EventStream};
+use tweetstream::{AsRaw, Event, EventStream};
 
 use crate::error::{CliError, Exit};
 use crate::output::{FileReport, OutputSpec, Sink};
@@ -18,24 +18,6 @@ use crate::units::{human_bytes, human_duration};
 
 /// The output is flushed this often (and on rotation and at exit).
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
-
-/// A message whose bytes are kept exactly as received.
-pub trait RawBytes: Send + 'static {
-    /// The message as received (no line terminator).
-    fn raw_bytes(&self) -> &[u8];
-}
-
-impl RawBytes for tweetstream::StreamResponse {
-    fn raw_bytes(&self) -> &[u8] {
-        self.raw()
-    }
-}
-
-impl RawBytes for tweetstream::v1::RawMessage {
-    fn raw_bytes(&self) -> &[u8] {
-        &self.raw
-    }
-}
 
 /// Stop requests: Ctrl-C, SIGTERM, `--duration`. Holds the reason of the first one.
 #[derive(Clone, Default)]
@@ -203,7 +185,7 @@ enum Outcome {
 }
 
 /// Run to the end. `Ok` = exit code 0.
-pub async fn run<M: RawBytes>(job: Job<M>) -> Result<(), CliError> {
+pub async fn run<M: AsRaw + Send + 'static>(job: Job<M>) -> Result<(), CliError> {
     let Job {
         mut stream,
         stats,
@@ -316,7 +298,7 @@ pub async fn run<M: RawBytes>(job: Job<M>) -> Result<(), CliError> {
             match item {
                 None => break Outcome::Ended,
                 Some(Ok(Event::Message(m))) => {
-                    let raw = m.raw_bytes();
+                    let raw = m.as_raw();
                     written_bytes += raw.len() as u64 + 1;
                     if !sink.push(raw).await {
                         break Outcome::WriterStopped;
@@ -354,8 +336,7 @@ pub async fn run<M: RawBytes>(job: Job<M>) -> Result<(), CliError> {
                         human_duration(delay)
                     ));
                 }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => match e {
+                Some(Ok(Event::Error(e))) | Some(Err(e)) => match e {
                     tweetstream::Error::Decode { ref raw, .. } if !raw.is_empty() => {
                         // A message the library cannot decode is still archived as received.
                         progress.warn(format!("archived a message that does not decode: {e}"));
@@ -376,6 +357,7 @@ pub async fn run<M: RawBytes>(job: Job<M>) -> Result<(), CliError> {
                     }
                     other => pending_error = Some(other),
                 },
+                Some(Ok(_)) => {}
             }
         }
     };
@@ -390,7 +372,7 @@ pub async fn run<M: RawBytes>(job: Job<M>) -> Result<(), CliError> {
         while limit != Some(written) && Instant::now() < deadline && drained < 16 << 20 {
             match stream.next().now_or_never() {
                 Some(Some(Ok(Event::Message(m)))) => {
-                    let raw = m.raw_bytes();
+                    let raw = m.as_raw();
                     drained += raw.len();
                     written_bytes += raw.len() as u64 + 1;
                     if !sink.push(raw).await {
@@ -416,7 +398,7 @@ pub async fn run<M: RawBytes>(job: Job<M>) -> Result<(), CliError> {
                     if limit == Some(written) {
                         break;
                     }
-                    let raw = m.raw_bytes();
+                    let raw = m.as_raw();
                     written_bytes += raw.len() as u64 + 1;
                     if !sink.push(raw).await {
                         break;

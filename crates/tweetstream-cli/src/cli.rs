@@ -449,13 +449,12 @@ pub enum FilterLevel {
     Medium,
 }
 
-impl FilterLevel {
-    /// The API's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FilterLevel::None => "none",
-            FilterLevel::Low => "low",
-            FilterLevel::Medium => "medium",
+impl From<FilterLevel> for tweetstream::v1::FilterLevel {
+    fn from(l: FilterLevel) -> tweetstream::v1::FilterLevel {
+        match l {
+            FilterLevel::None => tweetstream::v1::FilterLevel::None,
+            FilterLevel::Low => tweetstream::v1::FilterLevel::Low,
+            FilterLevel::Medium => tweetstream::v1::FilterLevel::Medium,
         }
     }
 }

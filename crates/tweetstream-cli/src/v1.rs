@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tweetstream::v1::{AsyncStream, FilterParams, SampleParams};
 
 use crate::archive::{self, Job, RequestInfo, Stopper};
-use crate::cli::{GlobalArgs, OutputArgs, V1Command, V1CommonArgs};
+use crate::cli::{GlobalArgs, OutputArgs, V1Command};
 use crate::config;
 use crate::error::CliError;
 use crate::output::{OutputSpec, Sink};
@@ -16,27 +16,16 @@ const DEFAULT_BASE: &str = tweetstream::v1::DEFAULT_STREAM_BASE;
 fn client(global: &GlobalArgs) -> Result<(AsyncStream, String), CliError> {
     let creds = config::oauth_credentials(global)?;
     let base = config::api_base(global)?;
-    let stream =
-        crate::configure_builder!(AsyncStream::builder(creds), global, base, DEFAULT_BASE)?;
+    let stream = crate::v2::configure(
+        AsyncStream::builder(creds),
+        global,
+        base.as_deref(),
+        DEFAULT_BASE,
+    )?;
     Ok((
         stream,
         base.unwrap_or_else(|| tweetstream::v1::DEFAULT_STREAM_BASE.to_string()),
     ))
-}
-
-fn common_pairs(c: &V1CommonArgs, out: &mut Vec<(String, String)>) {
-    if let Some(l) = c.filter_level {
-        out.push(("filter_level".into(), l.as_str().into()));
-    }
-    if !c.language.is_empty() {
-        out.push(("language".into(), c.language.join(",")));
-    }
-    if c.stall_warnings {
-        out.push(("stall_warnings".into(), "true".into()));
-    }
-    if c.delimited {
-        out.push(("delimited".into(), "length".into()));
-    }
 }
 
 fn pairs_json(pairs: &[(String, String)]) -> serde_json::Value {
@@ -57,10 +46,11 @@ pub async fn run(global: &GlobalArgs, cmd: &V1Command, stopper: Stopper) -> Resu
                 .languages(c.language.clone())
                 .stall_warnings(c.stall_warnings)
                 .delimited(c.delimited);
-            p.filter_level = c.filter_level.map(|l| l.as_str().to_string());
+            if let Some(l) = c.filter_level {
+                p = p.filter_level(l.into());
+            }
             p.validate().map_err(|e| CliError::from_lib("", &e))?;
-            let mut q = Vec::new();
-            common_pairs(c, &mut q);
+            let q = p.query_pairs();
             let (client, base) = client(global)?;
             let stream = client.sample(p).map_err(|e| CliError::from_lib("", &e))?;
             let request = RequestInfo {
@@ -82,22 +72,10 @@ pub async fn run(global: &GlobalArgs, cmd: &V1Command, stopper: Stopper) -> Resu
                 .stall_warnings(c.stall_warnings)
                 .delimited(c.delimited);
             if let Some(l) = c.filter_level {
-                p = p.filter_level(l.as_str());
+                p = p.filter_level(l.into());
             }
             p.validate().map_err(|e| CliError::from_lib("", &e))?;
-            let mut form = Vec::new();
-            if !a.follow.is_empty() {
-                let ids: Vec<String> = a.follow.iter().map(|i| i.to_string()).collect();
-                form.push(("follow".to_string(), ids.join(",")));
-            }
-            if !p.track.is_empty() {
-                form.push(("track".to_string(), p.track.join(",")));
-            }
-            if !a.locations.is_empty() {
-                let c: Vec<String> = a.locations.iter().map(|c| format!("{c:.4}")).collect();
-                form.push(("locations".to_string(), c.join(",")));
-            }
-            common_pairs(c, &mut form);
+            let form = p.form_pairs();
             let (client, base) = client(global)?;
             let stream = client.filter(p).map_err(|e| CliError::from_lib("", &e))?;
             let request = RequestInfo {

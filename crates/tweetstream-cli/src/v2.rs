@@ -17,52 +17,53 @@ const DEFAULT_BASE: &str = tweetstream::DEFAULT_API_BASE;
 /// The User-Agent of the command line.
 pub const USER_AGENT: &str = concat!("tweetstream-cli/", env!("CARGO_PKG_VERSION"));
 
-/// Apply the global options that both API versions share (User-Agent, base URL, retries,
-/// stall timeout) to a client builder, log them without secrets, and build.
-#[macro_export]
-macro_rules! configure_builder {
-    ($builder:expr, $global:expr, $base:expr, $default_base:expr) => {{
-        let mut b = $builder.user_agent($crate::v2::USER_AGENT);
-        if let Some(u) = &$base {
-            b = b.api_base(u.clone());
-        }
-        if let Some(n) = $global.max_retries {
-            b = b.max_retries(n);
-        }
-        if let Some(d) = $global.stall_timeout {
-            b = b.stall_timeout(d);
-        }
-        if let Some(p) = &$global.proxy {
-            b = b.proxy(p.clone());
-        }
-        if let Some(path) = &$global.ca_bundle {
-            b = b.ca_bundle(path.clone());
-        }
-        if $global.insecure {
-            tracing::warn!("--insecure: server certificates are not checked");
-            b = b.danger_accept_invalid_certs(true);
-        }
-        // (Not the client's Debug: it would show user info embedded in the base URL.)
-        tracing::debug!(
-            "settings: api base {}, max retries {:?}, stall timeout {:?}",
-            $crate::archive::request_url($base.as_deref().unwrap_or($default_base), "", &[]),
-            $global.max_retries,
-            $global.stall_timeout
-        );
-        b.build()
-            .map_err(|e| $crate::error::CliError::from_lib("invalid settings", &e))
-    }};
+/// Apply the global options to a client builder of either API version (User-Agent, base URL,
+/// retries, stall timeout, proxy, TLS), log them without secrets, and build.
+pub fn configure<A: tweetstream::Auth>(
+    builder: tweetstream::Builder<A>,
+    global: &GlobalArgs,
+    base: Option<&str>,
+    default_base: &str,
+) -> Result<tweetstream::Client<A>, CliError> {
+    let mut b = builder.user_agent(USER_AGENT);
+    if let Some(u) = base {
+        b = b.api_base(u);
+    }
+    if let Some(n) = global.max_retries {
+        b = b.max_retries(n);
+    }
+    if let Some(d) = global.stall_timeout {
+        b = b.stall_timeout(d);
+    }
+    if let Some(p) = &global.proxy {
+        b = b.proxy(p.clone());
+    }
+    if let Some(path) = &global.ca_bundle {
+        b = b.ca_bundle(path.clone());
+    }
+    if global.insecure {
+        tracing::warn!("--insecure: server certificates are not checked");
+        b = b.danger_accept_invalid_certs(true);
+    }
+    tracing::debug!(
+        "settings: api base {}, max retries {:?}, stall timeout {:?}",
+        archive::request_url(base.unwrap_or(default_base), "", &[]),
+        global.max_retries,
+        global.stall_timeout
+    );
+    b.build()
+        .map_err(|e| CliError::from_lib("invalid settings", &e))
 }
 
 /// A v2 client from the global options and the bearer token; also returns the API base used.
 pub fn client(global: &GlobalArgs) -> Result<(AsyncStreamingClient, String), CliError> {
     let token = config::bearer_token(global)?;
     let base = config::api_base(global)?;
-    let client = crate::configure_builder!(
+    let client = configure(
         AsyncStreamingClient::builder(token),
         global,
-        base,
-        DEFAULT_BASE
+        base.as_deref(),
+        DEFAULT_BASE,
     )?;
     Ok((
         client,
@@ -156,8 +157,11 @@ pub async fn filter(
     let p = params(&args.fields);
     p.validate().map_err(|e| CliError::from_lib("", &e))?;
     for r in &rules {
-        tweetstream::rules::check_before_sending(&r.value, tweetstream::CLIENT_MAX_RULE_LENGTH)
-            .map_err(|e| CliError::usage(format!("invalid rule {:?}: {e}", r.value)))?;
+        tweetstream::rules::check_before_sending(
+            &r.value,
+            tweetstream::rules::DEFAULT_MAX_RULE_LENGTH,
+        )
+        .map_err(|e| CliError::usage(format!("invalid rule {:?}: {e}", r.value)))?;
     }
     let (client, base) = client(global)?;
     let sink = Sink::open(&spec)?;
@@ -288,7 +292,7 @@ fn print_active(active: &RulesResponse, progress: &Progress) {
 async fn run(
     global: &GlobalArgs,
     client: AsyncStreamingClient,
-    stream: tweetstream::EventStream<tweetstream::StreamResponse>,
+    stream: tweetstream::EventStream<tweetstream::Raw<tweetstream::StreamResponse>>,
     sink: Sink,
     spec: OutputSpec,
     out: &OutputArgs,

@@ -344,7 +344,8 @@ fn v1_filter_archives_byte_identical_lines_delimited_or_not() {
             let mut out = Vec::new();
             while out.len() < 60 {
                 match events.next().await {
-                    Some(Ok(tweetstream::Event::Message(m))) => out.push(m.raw.clone()),
+                    Some(Ok(tweetstream::Event::Message(m))) => out.push(m.raw().clone()),
+                    Some(Ok(tweetstream::Event::Error(e))) => panic!("{e}"),
                     Some(Ok(_)) => {}
                     other => panic!("{other:?}"),
                 }

@@ -77,7 +77,7 @@ fn decoder(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0;
             for l in &lines {
-                if let Ok(r) = StreamResponse::decode(l.clone()) {
+                if let Ok(r) = StreamResponse::decode(l) {
                     n += r.data.map_or(0, |t| t.text.len());
                 }
             }

@@ -49,6 +49,7 @@ async fn main() -> Result<(), tweetstream::Error> {
                 "{:?} {}",
                 tags,
                 m.data
+                    .as_ref()
                     .map(|t| t.text.replace('\n', " "))
                     .unwrap_or_default()
             );

@@ -55,7 +55,9 @@ async fn main() -> Result<(), tweetstream::Error> {
             Ok(Event::Reconnecting { delay, reason, .. }) => {
                 eprintln!("reconnecting in {delay:?}: {reason}")
             }
-            Err(e) => eprintln!("error: {e}"),
+            Ok(Event::Error(e)) => eprintln!("recovered from: {e}"),
+            Ok(_) => {}
+            Err(e) => eprintln!("the stream ended: {e}"),
         }
     }
     if let Some(e) = stream.exit_error() {

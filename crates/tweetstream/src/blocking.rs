@@ -1,5 +1,7 @@
-//! Blocking clients: thin shells over the async core that own a Tokio runtime, as
-//! `reqwest::blocking` does. Do not use them from inside an async runtime.
+//! Blocking clients: the same [`Client`] in [`Blocking`] mode, which owns a Tokio runtime and
+//! drives the async core, as `reqwest::blocking` does. Streams are [`Iterator`]s, or run with a
+//! handler on this thread ([`run`](EventStream::run)) or on their own
+//! ([`run_threaded`](EventStream::run_threaded), tweepy's `threaded=True`).
 //!
 //! ```no_run
 //! use tweetstream::blocking::StreamingClient;
@@ -23,325 +25,163 @@
 //! thread.join()?;
 //! # Ok::<(), tweetstream::Error>(())
 //! ```
+//!
+//! Do not call the blocking methods from inside an async runtime (they would block it); a
+//! blocking client may be dropped anywhere, async code included.
 
+use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use futures_util::StreamExt;
 
-use crate::client::{AsyncStreamingClient, ClientBuilder, RuleSelector};
-use crate::connector::Secret;
-use crate::models::v2::{RulesResponse, StreamResponse, StreamRule};
-use crate::stats::Stats;
-use crate::stream::{Event, EventStream};
-use crate::{Error, StreamParams, StreamingHandler};
+use crate::auth::{Bearer, OAuth1};
+use crate::client::{Builder, Client, Mode};
+use crate::handler::{drive, Handler};
+use crate::stream::{EventStream, StreamHandle};
+use crate::Error;
 
-pub(crate) fn runtime() -> Result<Arc<tokio::runtime::Runtime>, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("tweetstream-runtime")
-        .enable_all()
-        .build()
-        .map(Arc::new)
-        .map_err(|e| Error::Config(format!("cannot start the runtime: {e}")))
+/// The blocking mode: owns a small multi-threaded Tokio runtime (one worker) shared by the
+/// client, its clones and its streams.
+#[derive(Clone)]
+pub struct Blocking {
+    rt: Arc<OwnedRuntime>,
 }
 
-/// The blocking v2 client: the same API as [`AsyncStreamingClient`], without `.await`.
-#[derive(Clone, Debug)]
-pub struct StreamingClient {
-    inner: AsyncStreamingClient,
-    rt: Arc<tokio::runtime::Runtime>,
-}
-
-/// Builder of the blocking [`StreamingClient`].
-#[derive(Debug, Clone)]
-pub struct BlockingClientBuilder(ClientBuilder);
-
-impl BlockingClientBuilder {
-    /// Change the async builder's settings (`api_base`, `max_retries`, `proxy`, …).
-    pub fn configure(self, f: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Self {
-        BlockingClientBuilder(f(self.0))
-    }
-
-    /// Build the client and its runtime.
-    pub fn build(self) -> Result<StreamingClient, Error> {
-        let rt = runtime()?;
-        let inner = {
-            let _guard = rt.enter();
-            self.0.build()?
-        };
-        Ok(StreamingClient { inner, rt })
+impl fmt::Debug for Blocking {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Blocking")
     }
 }
 
-impl StreamingClient {
-    /// A client with default settings.
-    pub fn new(bearer_token: impl Into<Secret>) -> Result<StreamingClient, Error> {
-        StreamingClient::builder(bearer_token).build()
-    }
+/// A runtime that can be dropped anywhere: in async code, dropping a runtime panics, so it is
+/// shut down in the background instead, as reqwest's blocking client does with its thread.
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
 
-    /// A builder; use [`BlockingClientBuilder::configure`] for the settings.
-    pub fn builder(bearer_token: impl Into<Secret>) -> BlockingClientBuilder {
-        BlockingClientBuilder(AsyncStreamingClient::builder(bearer_token))
-    }
-
-    /// Wrap an async client's settings into a blocking client with its own runtime.
-    pub fn from_builder(builder: ClientBuilder) -> Result<StreamingClient, Error> {
-        BlockingClientBuilder(builder).build()
-    }
-
-    /// The async client underneath.
-    pub fn as_async(&self) -> &AsyncStreamingClient {
-        &self.inner
-    }
-
-    /// The sample stream.
-    pub fn sample(&self, params: StreamParams) -> Result<BlockingStream<StreamResponse>, Error> {
-        let _g = self.rt.enter();
-        Ok(BlockingStream::new(
-            self.inner.sample(params)?,
-            self.rt.clone(),
-        ))
-    }
-
-    /// The filtered stream.
-    pub fn filter(&self, params: StreamParams) -> Result<BlockingStream<StreamResponse>, Error> {
-        let _g = self.rt.enter();
-        Ok(BlockingStream::new(
-            self.inner.filter(params)?,
-            self.rt.clone(),
-        ))
-    }
-
-    /// The firehose (partition 1–20).
-    pub fn firehose(&self, params: StreamParams) -> Result<BlockingStream<StreamResponse>, Error> {
-        let _g = self.rt.enter();
-        Ok(BlockingStream::new(
-            self.inner.firehose(params)?,
-            self.rt.clone(),
-        ))
-    }
-
-    /// The 10% sample (partition 1–2).
-    pub fn sample10(&self, params: StreamParams) -> Result<BlockingStream<StreamResponse>, Error> {
-        let _g = self.rt.enter();
-        Ok(BlockingStream::new(
-            self.inner.sample10(params)?,
-            self.rt.clone(),
-        ))
-    }
-
-    /// Stop the running stream (from any thread).
-    pub fn disconnect(&self) {
-        self.inner.disconnect()
-    }
-
-    /// Whether a stream is running.
-    pub fn is_running(&self) -> bool {
-        self.inner.is_running()
-    }
-
-    /// Counters.
-    pub fn stats(&self) -> Stats {
-        self.inner.stats()
-    }
-
-    /// Add rules.
-    pub fn add_rules<I, R>(&self, rules: I, dry_run: bool) -> Result<RulesResponse, Error>
-    where
-        I: IntoIterator<Item = R>,
-        R: Into<StreamRule>,
-    {
-        self.rt.block_on(self.inner.add_rules(rules, dry_run))
-    }
-
-    /// Delete rules by id or value.
-    pub fn delete_rules(
-        &self,
-        which: impl Into<RuleSelector>,
-        dry_run: bool,
-    ) -> Result<RulesResponse, Error> {
-        self.rt.block_on(self.inner.delete_rules(which, dry_run))
-    }
-
-    /// Delete every rule.
-    pub fn delete_all_rules(&self, dry_run: bool) -> Result<RulesResponse, Error> {
-        self.rt.block_on(self.inner.delete_all_rules(dry_run))
-    }
-
-    /// List rules.
-    pub fn get_rules<S: AsRef<str>>(&self, ids: &[S]) -> Result<RulesResponse, Error> {
-        self.rt.block_on(self.inner.get_rules(ids))
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
     }
 }
 
-/// A blocking stream: an [`Iterator`] of events, or [`run`](Self::run) /
-/// [`run_threaded`](Self::run_threaded) with a handler.
-pub struct BlockingStream<M> {
-    stream: EventStream<M>,
-    rt: Arc<tokio::runtime::Runtime>,
-}
-
-impl<M> std::fmt::Debug for BlockingStream<M> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BlockingStream").finish_non_exhaustive()
+impl Blocking {
+    /// Run a future to completion on the client's runtime, blocking this thread.
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        match &self.rt.0 {
+            Some(rt) => rt.block_on(f),
+            None => unreachable!("the runtime lives as long as its owner"),
+        }
     }
 }
 
-impl<M: Send + 'static> BlockingStream<M> {
-    pub(crate) fn new(stream: EventStream<M>, rt: Arc<tokio::runtime::Runtime>) -> Self {
-        BlockingStream { stream, rt }
+impl Mode for Blocking {
+    fn start() -> Result<Blocking, Error> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("tweetstream-runtime")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start the runtime: {e}")))?;
+        Ok(Blocking {
+            rt: Arc::new(OwnedRuntime(Some(rt))),
+        })
     }
 
-    /// Run `run` on a new thread named `tweetstream` (tweepy's `threaded=True`).
-    fn spawn<F>(self, run: F) -> Result<StreamThread, Error>
-    where
-        F: FnOnce(Self) -> Result<(), Error> + Send + 'static,
-    {
-        let cancel = self.stream.cancel_token();
-        let handle = std::thread::Builder::new()
-            .name("tweetstream".into())
-            .spawn(move || run(self))
-            .map_err(|e| Error::Config(format!("cannot start the stream thread: {e}")))?;
-        Ok(StreamThread { handle, cancel })
-    }
-
-    /// Stop this stream.
-    pub fn disconnect(&self) {
-        self.stream.disconnect()
+    fn enter(&self) -> Option<tokio::runtime::EnterGuard<'_>> {
+        self.rt.0.as_ref().map(|rt| rt.enter())
     }
 }
 
-impl<M: Send + 'static> Iterator for BlockingStream<M> {
-    type Item = Result<Event<M>, Error>;
+/// The blocking v2 client: [`AsyncStreamingClient`](crate::AsyncStreamingClient)'s API without
+/// `.await`.
+pub type StreamingClient = Client<Bearer, Blocking>;
+
+/// The builder of the blocking [`StreamingClient`].
+pub type BlockingClientBuilder = Builder<Bearer, Blocking>;
+
+/// The blocking v1.1 client (tweepy's `Stream`).
+pub type Stream = Client<OAuth1, Blocking>;
+
+/// A blocking stream: an [`Iterator`] of events, or [`run`](EventStream::run) /
+/// [`run_threaded`](EventStream::run_threaded) with a handler.
+pub type BlockingStream<M> = EventStream<M, Blocking>;
+
+impl<M: Send + 'static> Iterator for EventStream<M, Blocking> {
+    type Item = Result<crate::Event<M>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.rt.block_on(self.stream.next())
+        let mode = self.mode.clone();
+        mode.block_on(StreamExt::next(self))
+    }
+}
+
+impl<M: Send + 'static> EventStream<M, Blocking> {
+    /// Run with a handler on this thread until disconnect or a fatal error; see
+    /// [`EventStream::run`](EventStream::run) for what it returns.
+    pub fn run<H: Handler<M>>(self, mut handler: H) -> Result<(), Error> {
+        let mode = self.mode.clone();
+        mode.block_on(drive(self, &mut handler))
+    }
+
+    /// Like [`run`](Self::run), borrowing the handler so its state can be read afterwards.
+    pub fn run_with<H: Handler<M> + ?Sized>(self, handler: &mut H) -> Result<(), Error> {
+        let mode = self.mode.clone();
+        mode.block_on(drive(self, handler))
+    }
+
+    /// Run with a handler on a new thread named `tweetstream` (tweepy's `threaded=True`).
+    pub fn run_threaded<H: Handler<M> + 'static>(self, handler: H) -> Result<StreamThread, Error> {
+        let handle = self.handle();
+        let thread = std::thread::Builder::new()
+            .name("tweetstream".into())
+            .spawn(move || self.run(handler))
+            .map_err(|e| Error::Config(format!("cannot start the stream thread: {e}")))?;
+        Ok(StreamThread { thread, handle })
     }
 }
 
 /// A stream running on its own thread (tweepy's `threaded=True`).
 #[derive(Debug)]
 pub struct StreamThread {
-    handle: JoinHandle<Result<(), Error>>,
-    cancel: tokio_util::sync::CancellationToken,
+    thread: JoinHandle<Result<(), Error>>,
+    handle: StreamHandle,
 }
 
 impl StreamThread {
     /// Stop the stream; the thread ends promptly.
     pub fn disconnect(&self) {
-        self.cancel.cancel();
+        self.handle.disconnect();
+    }
+
+    /// The stream's handle (counters, disconnect).
+    pub fn handle(&self) -> &StreamHandle {
+        &self.handle
     }
 
     /// Wait for the thread: `Ok(())` after a disconnect, or the error that ended the stream.
     pub fn join(self) -> Result<(), Error> {
-        self.handle
+        self.thread
             .join()
             .unwrap_or_else(|_| Err(Error::HandlerPanic("the stream thread panicked".into())))
     }
 
     /// Whether the thread has finished.
     pub fn is_finished(&self) -> bool {
-        self.handle.is_finished()
+        self.thread.is_finished()
     }
 }
 
-impl BlockingStream<StreamResponse> {
-    /// Run with a handler on this thread until disconnect or a fatal error.
-    pub fn run<H: StreamingHandler>(self, handler: H) -> Result<(), Error> {
-        let rt = self.rt.clone();
-        rt.block_on(self.stream.run(handler))
+impl<A: crate::Auth> Client<A, Blocking> {
+    /// A blocking client with the settings of an async client's builder.
+    pub fn from_builder(builder: Builder<A, crate::Async>) -> Result<Self, Error> {
+        builder.mode::<Blocking>().build()
     }
 
-    /// Run with a handler on a new thread named `tweetstream`.
-    pub fn run_threaded<H: StreamingHandler + 'static>(
-        self,
-        handler: H,
-    ) -> Result<StreamThread, Error> {
-        self.spawn(move |stream| stream.run(handler))
-    }
-}
-
-/// The blocking v1.1 stream client (tweepy's `Stream`).
-#[derive(Clone, Debug)]
-pub struct Stream {
-    inner: crate::v1::AsyncStream,
-    rt: Arc<tokio::runtime::Runtime>,
-}
-
-impl Stream {
-    /// A client with default settings.
-    pub fn new(credentials: crate::oauth::Credentials) -> Result<Stream, Error> {
-        Stream::from_builder(crate::v1::AsyncStream::builder(credentials))
-    }
-
-    /// Build from the async builder's settings, with its own runtime.
-    pub fn from_builder(builder: crate::v1::StreamBuilder) -> Result<Stream, Error> {
-        let rt = runtime()?;
-        let inner = {
-            let _guard = rt.enter();
-            builder.build()?
-        };
-        Ok(Stream { inner, rt })
-    }
-
-    /// `statuses/filter`.
-    pub fn filter(
-        &self,
-        params: crate::v1::FilterParams,
-    ) -> Result<BlockingStream<crate::v1::RawMessage>, Error> {
-        let _g = self.rt.enter();
-        Ok(BlockingStream::new(
-            self.inner.filter(params)?,
-            self.rt.clone(),
-        ))
-    }
-
-    /// `statuses/sample`.
-    pub fn sample(
-        &self,
-        params: crate::v1::SampleParams,
-    ) -> Result<BlockingStream<crate::v1::RawMessage>, Error> {
-        let _g = self.rt.enter();
-        Ok(BlockingStream::new(
-            self.inner.sample(params)?,
-            self.rt.clone(),
-        ))
-    }
-
-    /// Stop the running stream (from any thread).
-    pub fn disconnect(&self) {
-        self.inner.disconnect()
-    }
-
-    /// Whether a stream is running.
-    pub fn is_running(&self) -> bool {
-        self.inner.is_running()
-    }
-
-    /// Counters.
-    pub fn stats(&self) -> Stats {
-        self.inner.stats()
-    }
-
-    /// The async client underneath.
-    pub fn as_async(&self) -> &crate::v1::AsyncStream {
-        &self.inner
-    }
-}
-
-impl BlockingStream<crate::v1::RawMessage> {
-    /// Run with a v1.1 handler on this thread until disconnect or a fatal error.
-    pub fn run<H: crate::v1::StreamHandler>(self, handler: H) -> Result<(), Error> {
-        let rt = self.rt.clone();
-        rt.block_on(self.stream.run(handler))
-    }
-
-    /// Run with a v1.1 handler on a new thread named `tweetstream`.
-    pub fn run_threaded<H: crate::v1::StreamHandler + 'static>(
-        self,
-        handler: H,
-    ) -> Result<StreamThread, Error> {
-        self.spawn(move |stream| stream.run(handler))
+    /// Run an async call of the client on its runtime.
+    pub(crate) fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.mode.block_on(f)
     }
 }

@@ -1,162 +1,66 @@
-//! The v2 client: [`AsyncStreamingClient`] (the async core) and its builder.
+//! The one client, [`Client<A, Md>`], and its builder: generic over the credentials (`A`:
+//! [`Bearer`] for v2, [`OAuth1`] for v1.1) and the mode (`Md`: [`Async`], or
+//! [`Blocking`](crate::blocking::Blocking) which owns a runtime, as `reqwest::blocking` does).
+//!
+//! [`AsyncStreamingClient`], [`v1::AsyncStream`](crate::v1::AsyncStream) and the blocking
+//! [`StreamingClient`](crate::blocking::StreamingClient) and [`Stream`](crate::blocking::Stream)
+//! are names for its four combinations, so every setter, every stream method and the generic
+//! [`open`](Client::open) are written once.
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use bytes::Bytes;
-use http::header::{HeaderValue, AUTHORIZATION};
+use tokio_util::sync::CancellationToken;
 
-use crate::connector::{Secret, Settings};
-use crate::dedupe::Dedupe;
-use crate::error::RateLimit;
-use crate::framer::Framer;
-use crate::models::v2::{RulesResponse, StreamResponse, StreamRule};
-use crate::params::StreamParams;
-use crate::policy::Failure;
-use crate::stats::Stats;
-use crate::stream::{Attempt, Control, Endpoint, EventStream, RunControl};
-use crate::Error;
+use crate::auth::{Auth, Bearer};
+use crate::connector::{Connector, ReqwestConnector};
+use crate::endpoint::{Attempt, Endpoint};
+use crate::raw::Raw;
+use crate::settings::{RootSource, Secret, Settings};
+use crate::stats::{Counters, Stats};
+use crate::stream::{EventStream, Open, Runs, StreamHandle};
+use crate::supervisor::{RunSettings, Typed};
+use crate::{Error, PolicyFactory};
 
 /// The default v2 API base URL.
 pub const DEFAULT_API_BASE: &str = "https://api.x.com";
 /// The default v2 stall timeout: 30 s (X sends a keep-alive every 20 s).
 pub const DEFAULT_V2_STALL_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default maximum rule length checked offline (X's pay-per-use and Pro tiers allow 1,024).
-pub const CLIENT_MAX_RULE_LENGTH: usize = 1024;
 
-/// Which rules to delete: by id or by value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RuleSelector {
-    /// Rule ids.
-    Ids(Vec<String>),
-    /// Rule values (the rule text).
-    Values(Vec<String>),
+mod sealed {
+    pub trait Sealed {}
 }
 
-impl RuleSelector {
-    /// Select by ids.
-    pub fn ids<I: IntoIterator<Item = S>, S: ToString>(ids: I) -> RuleSelector {
-        RuleSelector::Ids(ids.into_iter().map(|s| s.to_string()).collect())
-    }
-    /// Select by values.
-    pub fn values<I: IntoIterator<Item = S>, S: Into<String>>(values: I) -> RuleSelector {
-        RuleSelector::Values(values.into_iter().map(Into::into).collect())
-    }
+/// Whether a client's calls are `async` ([`Async`]) or block the calling thread
+/// ([`Blocking`](crate::blocking::Blocking)). Sealed: these two are the modes.
+pub trait Mode: Clone + Send + Sync + Unpin + fmt::Debug + 'static + sealed::Sealed {
+    #[doc(hidden)]
+    fn start() -> Result<Self, Error>;
+    #[doc(hidden)]
+    fn enter(&self) -> Option<tokio::runtime::EnterGuard<'_>>;
 }
 
-impl From<&[StreamRule]> for RuleSelector {
-    /// Rules with an id are selected by id; all of them must have one (else by value).
-    fn from(rules: &[StreamRule]) -> RuleSelector {
-        if rules.iter().all(|r| r.id.is_some()) {
-            RuleSelector::Ids(rules.iter().filter_map(|r| r.id.clone()).collect())
-        } else {
-            RuleSelector::Values(rules.iter().map(|r| r.value.clone()).collect())
-        }
+/// The async mode: calls return futures, streams are `futures::Stream`s. Runs on the caller's
+/// tokio runtime.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Async;
+
+impl sealed::Sealed for Async {}
+impl sealed::Sealed for crate::blocking::Blocking {}
+
+impl Mode for Async {
+    fn start() -> Result<Async, Error> {
+        Ok(Async)
+    }
+    fn enter(&self) -> Option<tokio::runtime::EnterGuard<'_>> {
+        None
     }
 }
 
-impl From<Vec<StreamRule>> for RuleSelector {
-    fn from(rules: Vec<StreamRule>) -> RuleSelector {
-        RuleSelector::from(rules.as_slice())
-    }
-}
-
-/// Builder of [`AsyncStreamingClient`] (and, through
-/// [`StreamingClient::builder`](crate::blocking::StreamingClient::builder), of the blocking one).
-#[derive(Clone)]
-pub struct ClientBuilder {
-    bearer_token: Secret,
-    settings: Settings,
-    api_base: Option<String>,
-    wait_on_rate_limit: bool,
-    max_rule_length: usize,
-}
-
-impl std::fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("bearer_token", &self.bearer_token)
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ClientBuilder {
-    pub(crate) fn new(bearer_token: Secret) -> ClientBuilder {
-        ClientBuilder {
-            bearer_token,
-            settings: Settings::new(DEFAULT_API_BASE, DEFAULT_V2_STALL_TIMEOUT),
-            api_base: None,
-            wait_on_rate_limit: false,
-            max_rule_length: CLIENT_MAX_RULE_LENGTH,
-        }
-    }
-
-    crate::connector::connection_setters!(
-        api_base = "https://api.x.com",
-        stall_timeout = "30 s (X sends a keep-alive every 20 s)",
-        policy = "[`Backoff`](crate::policy::Backoff) with `max_retries`"
-    );
-
-    /// Rules calls that get a 429 wait until `x-rate-limit-reset` and retry (default false).
-    pub fn wait_on_rate_limit(mut self, wait: bool) -> Self {
-        self.wait_on_rate_limit = wait;
-        self
-    }
-
-    /// Timeout of rules calls (default 30 s).
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.request_timeout = timeout;
-        self
-    }
-
-    /// Maximum rule length checked offline before `add_rules` (default 1,024; X's tiers allow
-    /// 512 to 2,048).
-    pub fn max_rule_length(mut self, chars: usize) -> Self {
-        self.max_rule_length = chars;
-        self
-    }
-
-    /// Build the client. Fails on a bad base URL or proxy URL.
-    pub fn build(mut self) -> Result<AsyncStreamingClient, Error> {
-        if let Some(base) = self.api_base.take() {
-            self.settings.set_api_base(&base)?;
-        }
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", self.bearer_token.expose()))
-            .map_err(|_| {
-                Error::invalid(
-                    "bearer_token",
-                    "contains characters not allowed in an HTTP header",
-                )
-            })?;
-        auth.set_sensitive(true);
-        let http = self.settings.http_client()?;
-        Ok(AsyncStreamingClient {
-            inner: Arc::new(Inner {
-                http,
-                auth,
-                settings: self.settings,
-                wait_on_rate_limit: self.wait_on_rate_limit,
-                max_rule_length: self.max_rule_length,
-                control: RunControl::default(),
-            }),
-        })
-    }
-}
-
-struct Inner {
-    http: reqwest::Client,
-    auth: HeaderValue,
-    settings: Settings,
-    wait_on_rate_limit: bool,
-    max_rule_length: usize,
-    control: RunControl,
-}
-
-/// The v2 streaming client (bearer token): `sample`, `filter`, partitioned streams, and rules.
-///
-/// Cheap to clone; clones share the connection pool, the counters and the running stream,
-/// so a clone can `disconnect()` from any task or thread.
+/// The v2 streaming client (bearer token): `sample`, `filter`, the partitioned streams, and
+/// the rules API. See [`Client`].
 ///
 /// ```no_run
 /// use futures_util::StreamExt;
@@ -167,329 +71,403 @@ struct Inner {
 /// client.add_rules([StreamRule::tagged("cat has:images", "cats")], false).await?;
 /// let mut stream = client.filter(StreamParams::new().expansions(["author_id"]))?;
 /// while let Some(item) = stream.next().await {
-///     match item {
-///         Ok(Event::Message(response)) => {
+///     match item? {
+///         Event::Message(response) => {
 ///             if let Some(tweet) = &response.data {
 ///                 println!("{}: {}", tweet.id, tweet.text);
 ///             }
 ///         }
-///         Ok(_) => {}                          // connected, keep-alive, reconnecting…
-///         Err(e) => eprintln!("{e}"),          // the stream goes on unless it was fatal
+///         Event::Error(e) => eprintln!("{e}"), // the stream goes on
+///         _ => {}                              // connected, keep-alive, reconnecting…
 ///     }
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct AsyncStreamingClient {
-    inner: Arc<Inner>,
+pub type AsyncStreamingClient = Client<Bearer, Async>;
+
+/// The builder of [`AsyncStreamingClient`] (v2, async).
+pub type ClientBuilder = Builder<Bearer, Async>;
+
+/// A streaming client: credentials `A`, mode `Md`. Cheap to clone; clones share the connection
+/// pool, the counters and the streams, so any clone can `disconnect()` from any task or thread.
+///
+/// A client may run several streams at once (two partitions, a sample and a filter), each with
+/// its own [`disconnect`](EventStream::disconnect). Two streams of the same endpoint and
+/// partition are refused with [`Error::AlreadyRunning`] unless
+/// [`connections_per_stream`](Builder::connections_per_stream) allows it: X answers a second
+/// connection with 429 on most access levels.
+pub struct Client<A, Md = Async> {
+    inner: Arc<Inner<A>>,
+    pub(crate) mode: Md,
 }
 
-impl std::fmt::Debug for AsyncStreamingClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncStreamingClient")
+struct Inner<A> {
+    auth: Arc<A>,
+    connector: Arc<dyn Connector>,
+    settings: Settings,
+    runs: Arc<Runs>,
+    policy: Option<PolicyFactory>,
+}
+
+impl<A, Md: Clone> Clone for Client<A, Md> {
+    fn clone(&self) -> Self {
+        Client {
+            inner: Arc::clone(&self.inner),
+            mode: self.mode.clone(),
+        }
+    }
+}
+
+impl<A: fmt::Debug, Md: fmt::Debug> fmt::Debug for Client<A, Md> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("auth", &self.inner.auth)
             .field("settings", &self.inner.settings)
-            .field("bearer_token", &"***")
+            .field("mode", &self.mode)
             .finish_non_exhaustive()
     }
 }
 
-/// A v2 stream endpoint.
-struct V2Endpoint {
-    http_url: url::Url,
-    auth: HeaderValue,
-    /// With `backfill_on_reconnect`: the ids already delivered, so the replay adds only what
-    /// was missed.
-    dedupe: Option<Dedupe>,
-}
-
-/// How many tweet ids a backfilled stream remembers to drop replays (a few minutes of a busy
-/// filtered stream).
-const DEDUPE_WINDOW: usize = 100_000;
-
-impl V2Endpoint {
-    /// The stream URL for an attempt: with `backfill_on_reconnect`, a reconnect after data
-    /// asks for the minutes since the last bytes arrived (rounded up; X allows 1 to 5).
-    fn url_for(&self, attempt: Attempt) -> url::Url {
-        let Some(gap) = attempt.since_last_data.filter(|_| self.dedupe.is_some()) else {
-            return self.http_url.clone();
-        };
-        let minutes = gap.as_secs().div_ceil(60).clamp(1, 5);
-        let mut url = self.http_url.clone();
-        let pairs: Vec<(String, String)> = self
-            .http_url
-            .query_pairs()
-            .filter(|(k, _)| k != "backfill_minutes")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        url.query_pairs_mut()
-            .clear()
-            .append_pair("backfill_minutes", &minutes.to_string())
-            .extend_pairs(pairs);
-        url
-    }
-}
-
-impl Endpoint for V2Endpoint {
-    type Message = StreamResponse;
-
-    fn request(&self, http: &reqwest::Client, attempt: Attempt) -> reqwest::RequestBuilder {
-        http.get(self.url_for(attempt))
-            .header(AUTHORIZATION, self.auth.clone())
-    }
-
-    fn is_duplicate(&mut self, m: &StreamResponse) -> bool {
-        match (&mut self.dedupe, &m.data) {
-            (Some(seen), Some(tweet)) => !seen.insert(&tweet.id),
-            _ => false,
-        }
-    }
-
-    fn framer(&self, max: usize) -> Framer {
-        Framer::new(max).without_utf8_check()
-    }
-
-    fn decode(&self, raw: Bytes) -> Result<StreamResponse, Error> {
-        StreamResponse::decode(raw)
-    }
-
-    fn control(&self, m: &StreamResponse) -> Control {
-        match m.disconnect_notice() {
-            Some(p) if m.data.is_none() => {
-                let why = p
-                    .extra_str("disconnect_type")
-                    .or(p.detail.as_deref())
-                    .unwrap_or("operational-disconnect")
-                    .to_string();
-                Control::Reconnect(why)
-            }
-            _ => Control::Data,
-        }
-    }
-
-    fn classify_status(&self, status: u16) -> Failure {
-        if status == 429 {
-            Failure::RateLimited(status)
-        } else {
-            Failure::Http(status)
-        }
-    }
-}
-
-impl AsyncStreamingClient {
-    /// A client with default settings.
-    pub fn new(bearer_token: impl Into<Secret>) -> Result<AsyncStreamingClient, Error> {
-        ClientBuilder::new(bearer_token.into()).build()
+impl<Md: Mode> Client<Bearer, Md> {
+    /// A v2 client with default settings.
+    pub fn new(bearer_token: impl Into<Secret>) -> Result<Self, Error> {
+        Self::builder(bearer_token).build()
     }
 
     /// A builder for the other settings.
-    pub fn builder(bearer_token: impl Into<Secret>) -> ClientBuilder {
-        ClientBuilder::new(bearer_token.into())
+    pub fn builder(bearer_token: impl Into<Secret>) -> Builder<Bearer, Md> {
+        Builder::new(Bearer::new(bearer_token))
     }
+}
 
-    /// The 1% sample stream, `GET /2/tweets/sample/stream`.
-    pub fn sample(&self, params: StreamParams) -> Result<EventStream<StreamResponse>, Error> {
-        params.validate_partition(0, false)?;
-        self.open("2/tweets/sample/stream", params)
-    }
-
-    /// The filtered stream, `GET /2/tweets/search/stream`: tweets matching the app's rules.
-    pub fn filter(&self, params: StreamParams) -> Result<EventStream<StreamResponse>, Error> {
-        params.validate_partition(0, false)?;
-        self.open("2/tweets/search/stream", params)
-    }
-
-    /// The firehose, `GET /2/tweets/firehose/stream` (partition 1–20 required).
-    pub fn firehose(&self, params: StreamParams) -> Result<EventStream<StreamResponse>, Error> {
-        params.validate_partition(20, true)?;
-        self.open("2/tweets/firehose/stream", params)
-    }
-
-    /// The 10% sample, `GET /2/tweets/sample10/stream` (partition 1–2 required).
-    pub fn sample10(&self, params: StreamParams) -> Result<EventStream<StreamResponse>, Error> {
-        params.validate_partition(2, true)?;
-        self.open("2/tweets/sample10/stream", params)
-    }
-
-    fn open(&self, path: &str, params: StreamParams) -> Result<EventStream<StreamResponse>, Error> {
-        params.validate()?;
-        let mut url = self.inner.settings.url(path);
-        {
-            let pairs = params.query_pairs();
-            if !pairs.is_empty() {
-                url.query_pairs_mut().extend_pairs(pairs);
-            }
-        }
-        let endpoint = V2Endpoint {
-            http_url: url,
-            auth: self.inner.auth.clone(),
-            dedupe: params
-                .backfill_on_reconnect
-                .then(|| Dedupe::new(DEDUPE_WINDOW)),
+impl<A: Auth, Md: Mode> Client<A, Md> {
+    /// Open a stream of any [`Endpoint`]: the built-in ones (what `sample`, `filter`… do) or
+    /// your own. It connects on the first poll.
+    pub fn open<E: Endpoint>(
+        &self,
+        endpoint: E,
+    ) -> Result<EventStream<Raw<E::Message>, Md>, Error> {
+        let s = &self.inner.settings;
+        let key = endpoint.connection_key(&endpoint.request(&Attempt::new(&s.api_base, None))?);
+        let permit = self.inner.runs.acquire(key)?;
+        let cancel = self.inner.runs.stream_token();
+        let counters = Arc::new(Counters::child_of(Arc::clone(&self.inner.runs.counters)));
+        let exit = Arc::new(Mutex::new(None));
+        let policy = match &self.inner.policy {
+            Some(f) => f(),
+            None => endpoint.policy(s.max_retries),
         };
-        self.inner
-            .control
-            .start(endpoint, &self.inner.http, &self.inner.settings, false)
+        let stall_timeout = s.stall_timeout.unwrap_or(Some(endpoint.stall_timeout()));
+        let id_of = endpoint.id_reader();
+        let run = RunSettings {
+            connector: Arc::clone(&self.inner.connector),
+            auth: Arc::clone(&self.inner.auth) as Arc<dyn Auth>,
+            api_base: s.api_base.clone(),
+            policy,
+            stall_timeout,
+            max_message_size: s.max_message_size,
+            gzip: s.gzip,
+            cancel: cancel.clone(),
+            counters: Arc::clone(&counters),
+            permit: Some(permit),
+            exit: Arc::clone(&exit),
+        };
+        let opener = Box::new(Open::<E, Typed> {
+            endpoint,
+            run,
+            decoding: PhantomData,
+        });
+        Ok(EventStream::new(
+            opener,
+            StreamHandle::new(cancel, counters),
+            exit,
+            id_of,
+            self.mode.clone(),
+        ))
     }
 
-    /// Stop the running stream, from any task or thread, at any moment (also during a back-off
-    /// wait or a quiet stream). The stream ends promptly and its socket is closed.
+    /// Stop every stream of this client, from any task or thread, at any moment (also during
+    /// a back-off wait or a quiet stream): they end promptly and close their sockets. Streams
+    /// opened afterwards run normally (tweepy's `disconnect()`).
     pub fn disconnect(&self) {
-        self.inner.control.disconnect()
+        self.inner.runs.disconnect_all()
     }
 
-    /// Whether a stream of this client is running.
+    /// Whether a stream of this client is running (opened and not yet ended).
     pub fn is_running(&self) -> bool {
-        self.inner.control.is_running()
+        self.inner.runs.is_running()
     }
 
-    /// The counters (connects, disconnects by reason, failures by class, messages, bytes,
-    /// keep-alives, last error), readable while streaming.
+    /// The counters of every stream this client ran (connects, disconnects by reason, failures
+    /// by class, messages, bytes, keep-alives, the last error), readable while streaming.
     pub fn stats(&self) -> Stats {
-        self.inner.control.stats()
+        self.inner.runs.counters.snapshot()
     }
 
-    /// Add rules (`POST /2/tweets/search/stream/rules` with `{"add": […]}`). Each value is
-    /// validated offline first ([`rules::validate`](crate::rules::validate)); per-rule rejections
-    /// by X (duplicate, invalid) come back in `errors` of the response, not as an `Err`.
-    pub async fn add_rules<I, R>(&self, rules: I, dry_run: bool) -> Result<RulesResponse, Error>
-    where
-        I: IntoIterator<Item = R>,
-        R: Into<StreamRule>,
-    {
-        let rules: Vec<StreamRule> = rules.into_iter().map(Into::into).collect();
-        if rules.is_empty() {
-            return Err(Error::invalid("add", "at least one rule is required"));
-        }
-        for r in &rules {
-            crate::rules::check_before_sending(&r.value, self.inner.max_rule_length).map_err(
-                |source| Error::InvalidRule {
-                    value: r.value.clone(),
-                    source,
-                },
-            )?;
-        }
-        let add: Vec<serde_json::Value> = rules
-            .iter()
-            .map(|r| match &r.tag {
-                Some(t) => serde_json::json!({"value": r.value, "tag": t}),
-                None => serde_json::json!({"value": r.value}),
-            })
-            .collect();
-        self.post_rules(serde_json::json!({ "add": add }), dry_run)
-            .await
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.inner.settings
     }
 
-    /// Delete rules by id or by value (`POST … {"delete": {"ids"|"values": […]}}`).
-    pub async fn delete_rules(
-        &self,
-        which: impl Into<RuleSelector>,
-        dry_run: bool,
-    ) -> Result<RulesResponse, Error> {
-        let body = match which.into() {
-            RuleSelector::Ids(ids) if ids.is_empty() => {
-                return Err(Error::invalid("ids", "at least one rule id is required"))
+    pub(crate) fn connector(&self) -> &Arc<dyn Connector> {
+        &self.inner.connector
+    }
+
+    pub(crate) fn auth(&self) -> &A {
+        &self.inner.auth
+    }
+
+    /// The same client in async mode (sharing everything: streams, counters, pool).
+    pub fn as_async(&self) -> Client<A, Async> {
+        Client {
+            inner: Arc::clone(&self.inner),
+            mode: Async,
+        }
+    }
+}
+
+/// The builder of a [`Client`]: every setting, for every kind of client.
+pub struct Builder<A, Md = Async> {
+    auth: Result<A, Error>,
+    settings: Settings,
+    api_base: Option<String>,
+    connector: Option<Arc<dyn Connector>>,
+    policy: Option<PolicyFactory>,
+    mode: PhantomData<fn() -> Md>,
+}
+
+impl<A: Clone, Md> Clone for Builder<A, Md> {
+    fn clone(&self) -> Self {
+        Builder {
+            auth: self.auth.clone(),
+            settings: self.settings.clone(),
+            api_base: self.api_base.clone(),
+            connector: self.connector.clone(),
+            policy: self.policy.clone(),
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<A: fmt::Debug, Md> fmt::Debug for Builder<A, Md> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base = self
+            .api_base
+            .as_deref()
+            .and_then(|b| url::Url::parse(b).ok())
+            .map(|u| crate::settings::redacted_url(&u));
+        f.debug_struct("Builder")
+            .field("auth", &self.auth.as_ref().map(|_| "***"))
+            .field("api_base", &base)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Auth, Md: Mode> Builder<A, Md> {
+    /// A builder for a client with these credentials (an error in them is reported by
+    /// [`build`](Self::build)).
+    pub fn new(auth: Result<A, Error>) -> Builder<A, Md> {
+        Builder {
+            auth,
+            settings: Settings::new(DEFAULT_API_BASE),
+            api_base: None,
+            connector: None,
+            policy: None,
+            mode: PhantomData,
+        }
+    }
+
+    /// The same settings for a client of another mode (such as
+    /// [`Blocking`](crate::blocking::Blocking)).
+    pub fn mode<M2: Mode>(self) -> Builder<A, M2> {
+        Builder {
+            auth: self.auth,
+            settings: self.settings,
+            api_base: self.api_base,
+            connector: self.connector,
+            policy: self.policy,
+            mode: PhantomData,
+        }
+    }
+
+    /// Build the client. Fails on bad credentials, a bad base URL, a bad proxy URL or bad
+    /// certificates, before any request.
+    pub fn build(self) -> Result<Client<A, Md>, Error> {
+        let auth = self.auth?;
+        let mut settings = self.settings;
+        settings.set_api_base(self.api_base.as_deref().unwrap_or(auth.default_api_base()))?;
+        let mode = Md::start()?;
+        let connector = match self.connector {
+            Some(c) => c,
+            None => {
+                let _guard = mode.enter();
+                Arc::new(ReqwestConnector::from_settings(&settings)?) as Arc<dyn Connector>
             }
-            RuleSelector::Values(v) if v.is_empty() => {
-                return Err(Error::invalid(
-                    "values",
-                    "at least one rule value is required",
-                ))
-            }
-            RuleSelector::Ids(ids) => {
-                if let Some(bad) = ids.iter().find(|i| {
-                    i.is_empty() || i.len() > 19 || !i.bytes().all(|b| b.is_ascii_digit())
-                }) {
-                    return Err(Error::invalid(
-                        "ids",
-                        format!("{bad:?} is not a rule id (1 to 19 digits)"),
-                    ));
-                }
-                serde_json::json!({"delete": {"ids": ids}})
-            }
-            RuleSelector::Values(values) => serde_json::json!({"delete": {"values": values}}),
         };
-        self.post_rules(body, dry_run).await
+        let runs = Arc::new(Runs::new(
+            settings.cancel.clone(),
+            settings.connections_per_stream,
+        ));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                auth: Arc::new(auth),
+                connector,
+                settings,
+                runs,
+                policy: self.policy,
+            }),
+            mode,
+        })
     }
 
-    /// Delete every rule: lists them, then deletes them by id.
-    pub async fn delete_all_rules(&self, dry_run: bool) -> Result<RulesResponse, Error> {
-        let rules = self.get_rules(&[] as &[&str]).await?;
-        if rules.data.is_empty() {
-            return Ok(rules);
-        }
-        let ids: Vec<String> = rules.data.iter().filter_map(|r| r.id.clone()).collect();
-        self.delete_rules(RuleSelector::Ids(ids), dry_run).await
+    /// API base URL (default `https://api.x.com` for v2, `https://stream.twitter.com` for v1.1);
+    /// point it at the emulator in tests.
+    pub fn api_base(mut self, url: impl Into<String>) -> Self {
+        self.api_base = Some(url.into());
+        self
     }
 
-    /// List rules (`GET /2/tweets/search/stream/rules`), optionally only the given ids.
-    pub async fn get_rules<S: AsRef<str>>(&self, ids: &[S]) -> Result<RulesResponse, Error> {
-        let mut url = self.inner.settings.url("2/tweets/search/stream/rules");
-        if !ids.is_empty() {
-            let joined = ids.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(",");
-            url.query_pairs_mut().append_pair("ids", &joined);
-        }
-        self.rest(|| self.inner.http.get(url.clone())).await
+    /// Give up after this many failed attempts since the last good connection (default:
+    /// never). A run gives up at the `n + 1`th failure in a row, so `n` is the number of
+    /// retries.
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.settings.max_retries = Some(n);
+        self
     }
 
-    async fn post_rules(
-        &self,
-        body: serde_json::Value,
-        dry_run: bool,
-    ) -> Result<RulesResponse, Error> {
-        let mut url = self.inner.settings.url("2/tweets/search/stream/rules");
-        if dry_run {
-            url.query_pairs_mut().append_pair("dry_run", "true");
-        }
-        self.rest(|| self.inner.http.post(url.clone()).json(&body))
-            .await
+    /// Proxy URL: `http://`, `https://`, `socks5://` (or `socks5h://`, `socks4://`,
+    /// `socks4a://`); a bare `host:port` is an HTTP proxy. Credentials in the URL are kept
+    /// secret. Another scheme makes `build()` fail. Without it, the standard proxy
+    /// environment variables apply.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.settings.proxy = Some(Secret::new(url));
+        self
     }
 
-    /// One REST call with the bearer token, the request timeout and the 429 policy.
-    async fn rest<F>(&self, make: F) -> Result<RulesResponse, Error>
+    /// Stall timeout: no byte (keep-alives count) for this long drops the connection and
+    /// reconnects. Default: the stream's own (30 s for v2, whose keep-alives come every 20 s;
+    /// 90 s for v1.1).
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.stall_timeout = Some(Some(timeout));
+        self
+    }
+
+    /// Turn the stall watchdog off (not recommended).
+    pub fn no_stall_timeout(mut self) -> Self {
+        self.settings.stall_timeout = Some(None);
+        self
+    }
+
+    /// The `User-Agent` (default `tweetstream/<version>`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.settings.user_agent = ua.into();
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = timeout;
+        self
+    }
+
+    /// Timeout of REST calls such as the rules API (default 30 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.request_timeout = timeout;
+        self
+    }
+
+    /// Maximum message size in bytes (default 16 MiB); larger messages are skipped and
+    /// reported ([`Error::MessageTooLarge`]).
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.settings.max_message_size = bytes;
+        self
+    }
+
+    /// Trust the certificate authorities in this PEM text (one or several certificates),
+    /// besides the built-in web roots: for a TLS-inspecting corporate proxy, or a test
+    /// server with its own CA. Can be called more than once. A text with no certificate
+    /// makes `build()` fail. Applies to streams and rules calls alike (tweepy's `verify`
+    /// with a bundle, which tweepy applied to the stream only).
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.settings
+            .root_certificates
+            .push(RootSource::Pem(pem.into()));
+        self
+    }
+
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem) with a CA bundle file
+    /// (PEM), read when the client is built; an unreadable file makes `build()` fail.
+    pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.settings
+            .root_certificates
+            .push(RootSource::File(path.into()));
+        self
+    }
+
+    /// Accept any server certificate, without checking who it belongs to (tweepy's
+    /// `verify=False`). **Dangerous**: anyone on the path can read the token and the stream.
+    /// Only for tests and debugging; default false.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.settings.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Ask for gzip-compressed streams (default true); they are decompressed by the
+    /// [`inflate`](crate::inflate) stage.
+    pub fn gzip(mut self, on: bool) -> Self {
+        self.settings.gzip = on;
+        self
+    }
+
+    /// Replace the reconnect policy (default: the stream's own, [`Backoff`](crate::policy::Backoff)
+    /// with `max_retries`; for v1.1 with 420 as a rate limit). The policy also classifies
+    /// statuses ([`ReconnectPolicy::classify`](crate::policy::ReconnectPolicy::classify)).
+    pub fn policy<F, P>(mut self, factory: F) -> Self
     where
-        F: Fn() -> reqwest::RequestBuilder,
+        F: Fn() -> P + Send + Sync + 'static,
+        P: crate::policy::ReconnectPolicy,
     {
-        const MAX_RATE_LIMIT_WAITS: u32 = 16;
-        let mut waits = 0;
-        loop {
-            let resp = make()
-                .header(AUTHORIZATION, self.inner.auth.clone())
-                .timeout(self.inner.settings.request_timeout)
-                .send()
-                .await
-                .map_err(|e| {
-                    Error::Connection(crate::error::ConnectionError::from_reqwest(e, false))
-                })?;
-            let status = resp.status().as_u16();
-            let rate_limit = RateLimit::from_headers(resp.headers());
-            let body = resp.bytes().await.map_err(|e| {
-                Error::Connection(crate::error::ConnectionError::from_reqwest(e, true))
-            })?;
-            if (200..300).contains(&status) {
-                return serde_json::from_slice::<RulesResponse>(&body)
-                    .map_err(|e| Error::decode(e, &body));
-            }
-            if status == 429 && self.inner.wait_on_rate_limit && waits < MAX_RATE_LIMIT_WAITS {
-                let Some(reset) = rate_limit.and_then(|r| r.reset) else {
-                    return Err(Error::RateLimitedNoReset);
-                };
-                let now = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                // At least one second, so a reset in the past never causes a hot loop.
-                let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
-                tracing::warn!(
-                    "Rate limit exceeded. Sleeping for {} seconds.",
-                    wait.as_secs()
-                );
-                tokio::time::sleep(wait).await;
-                waits += 1;
-                continue;
-            }
-            return Err(Error::Http(Box::new(crate::stream::http_error(
-                status, &body, rate_limit,
-            ))));
-        }
+        let f: PolicyFactory =
+            Arc::new(move || Box::new(factory()) as Box<dyn crate::policy::ReconnectPolicy>);
+        self.policy = Some(f);
+        self
+    }
+
+    /// Send requests through this [`Connector`] instead of the built-in reqwest one (the proxy,
+    /// TLS and timeout settings then are the connector's business).
+    pub fn connector(mut self, connector: impl Connector) -> Self {
+        self.connector = Some(Arc::new(connector));
+        self
+    }
+
+    /// How many streams of the same endpoint and partition may run at once on this client
+    /// (default 1: a second one is [`Error::AlreadyRunning`], since X refuses it on most access
+    /// levels). Raise it for redundant connections where your access level allows them.
+    pub fn connections_per_stream(mut self, n: usize) -> Self {
+        self.settings.connections_per_stream = n.max(1);
+        self
+    }
+
+    /// Tie the client's streams to your own cancellation token: cancelling it stops every
+    /// stream (as [`Client::disconnect`] does), including ones opened later.
+    pub fn cancellation_token(mut self, token: CancellationToken) -> Self {
+        self.settings.cancel = Some(token);
+        self
+    }
+}
+
+impl<Md: Mode> Builder<Bearer, Md> {
+    /// Rules calls that get a 429 wait until `x-rate-limit-reset` and retry (default false).
+    pub fn wait_on_rate_limit(mut self, wait: bool) -> Self {
+        self.settings.wait_on_rate_limit = wait;
+        self
+    }
+
+    /// Maximum rule length checked offline before `add_rules` (default
+    /// [`rules::DEFAULT_MAX_RULE_LENGTH`](crate::rules::DEFAULT_MAX_RULE_LENGTH); X's access
+    /// levels allow 512 to 2,048).
+    pub fn max_rule_length(mut self, chars: usize) -> Self {
+        self.settings.max_rule_length = chars;
+        self
     }
 }

@@ -46,7 +46,12 @@ impl Dedupe {
 
     /// Record `id`; false if it is already in the window (a duplicate).
     pub fn insert(&mut self, id: &str) -> bool {
-        let id = key(id);
+        self.insert_id(key(id))
+    }
+
+    /// Record a numeric id (or any 8-byte key, such as [`sniff::id_at`](crate::sniff::id_at)
+    /// gives); false if it is already in the window.
+    pub fn insert_id(&mut self, id: u64) -> bool {
         if self.set.contains(&id) {
             return false;
         }

@@ -1,6 +1,7 @@
 //! The one error type of tweetstream.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::models::v2::Problem;
@@ -101,13 +102,27 @@ pub enum ConnectionErrorKind {
     Other,
 }
 
+/// The cause of an error, shared so that [`Error`] stays `Clone` and keeps its `source()`.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
 /// A network-level failure. Carries no URL, so no credential can leak through it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ConnectionError {
     /// The class of failure.
     pub kind: ConnectionErrorKind,
-    /// A description of the failure (without URLs).
+    /// A description of the failure (without URLs), with the causes' messages.
     pub message: String,
+    /// The underlying error (the HTTP stack's, without URLs), when there is one.
+    pub source: Option<Cause>,
+}
+
+impl std::error::Error for ConnectionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl fmt::Display for ConnectionError {
@@ -123,6 +138,28 @@ impl fmt::Display for ConnectionError {
 }
 
 impl ConnectionError {
+    /// A failure of `kind` described by `message`, with no underlying error.
+    pub fn new(kind: ConnectionErrorKind, message: impl Into<String>) -> ConnectionError {
+        ConnectionError {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure of `kind` caused by `source` (whose message and causes make the description).
+    pub fn with_source(
+        kind: ConnectionErrorKind,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> ConnectionError {
+        let message = chain_text(&source);
+        ConnectionError {
+            kind,
+            message,
+            source: Some(Arc::new(source)),
+        }
+    }
+
     pub(crate) fn from_reqwest(err: reqwest::Error, reading_body: bool) -> ConnectionError {
         let err = err.without_url();
         let kind = if reading_body || err.is_body() || err.is_decode() {
@@ -134,19 +171,24 @@ impl ConnectionError {
         } else {
             ConnectionErrorKind::Other
         };
-        // Walk the source chain so the message says *why* (e.g. "connection refused").
-        let mut message = err.to_string();
-        let mut source = std::error::Error::source(&err);
-        while let Some(s) = source {
-            let text = s.to_string();
-            if !message.contains(&text) {
-                message.push_str(": ");
-                message.push_str(&text);
-            }
-            source = s.source();
-        }
-        ConnectionError { kind, message }
+        ConnectionError::with_source(kind, err)
     }
+}
+
+/// An error's message followed by its causes' (each once), so the text says *why* (e.g.
+/// "connection refused").
+fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = s.source();
+    }
+    message
 }
 
 /// Every error tweetstream reports.
@@ -185,7 +227,7 @@ pub enum Error {
     Http(Box<HttpError>),
     /// A network failure (connect, timeout, connection lost while reading).
     #[error("connection error ({0})")]
-    Connection(ConnectionError),
+    Connection(#[source] ConnectionError),
     /// No byte, not even a keep-alive, arrived within the stall timeout.
     #[error("stall: no data for {0:?}; dropping the connection")]
     Stall(Duration),
@@ -198,6 +240,9 @@ pub enum Error {
         preview: String,
         /// The whole message as received, so nothing is lost (e.g. an archiver can keep it).
         raw: RawBytes,
+        /// The decoder's error ([`DecodeError`](crate::models::DecodeError) or
+        /// [`FrameError`](crate::framer::FrameError)).
+        source: Option<Cause>,
     },
     /// A message was larger than the configured maximum; it was skipped. The stream goes on.
     #[error("message too large: {size} bytes or more, the limit is {limit} bytes (skipped)")]
@@ -246,15 +291,26 @@ impl Error {
         }
     }
 
-    pub(crate) fn decode(message: impl fmt::Display, raw: &[u8]) -> Error {
-        Error::decode_bytes(message, bytes::Bytes::copy_from_slice(raw))
+    /// A message that did not decode: the decoder's error with the whole message kept.
+    pub fn decode(error: crate::models::DecodeError, raw: bytes::Bytes) -> Error {
+        Error::Decode {
+            message: error.message().to_string(),
+            preview: error.preview().to_string(),
+            raw: RawBytes(raw),
+            source: Some(Arc::new(error)),
+        }
     }
 
-    pub(crate) fn decode_bytes(message: impl fmt::Display, raw: bytes::Bytes) -> Error {
+    /// A message that did not decode for another reason (`cause` says why).
+    pub(crate) fn decode_other(
+        cause: impl std::error::Error + Send + Sync + 'static,
+        raw: bytes::Bytes,
+    ) -> Error {
         Error::Decode {
-            message: message.to_string(),
+            message: cause.to_string(),
             preview: preview(&raw),
             raw: RawBytes(raw),
+            source: Some(Arc::new(cause)),
         }
     }
 }
@@ -276,8 +332,47 @@ impl std::ops::Deref for RawBytes {
     }
 }
 
-/// At most 120 bytes of `raw`, lossy UTF-8.
+/// How many bytes of a message error previews show.
+pub const PREVIEW_BYTES: usize = 120;
+
+/// The one preview of bad input, for every error that shows one: the first [`PREVIEW_BYTES`]
+/// bytes of `raw` as text; a UTF-8 sequence cut by the limit is dropped, other invalid bytes
+/// become U+FFFD.
 pub(crate) fn preview(raw: &[u8]) -> String {
-    let end = raw.len().min(120);
-    String::from_utf8_lossy(&raw[..end]).into_owned()
+    let cut = raw.get(..PREVIEW_BYTES).unwrap_or(raw);
+    match std::str::from_utf8(cut) {
+        Ok(s) => s.to_owned(),
+        // Only an incomplete sequence at the very end: drop it.
+        Err(e) if e.error_len().is_none() && cut.len() < raw.len() => {
+            String::from_utf8_lossy(cut.get(..e.valid_up_to()).unwrap_or_default()).into_owned()
+        }
+        Err(_) => String::from_utf8_lossy(cut).into_owned(),
+    }
+}
+
+/// Build an [`HttpError`] from a status and body: parse X's problem JSON when there is one.
+pub(crate) fn http_error(status: u16, body: &[u8], rate_limit: Option<RateLimit>) -> HttpError {
+    let mut problems = Vec::new();
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Some(errors) = v.get("errors").and_then(|e| e.as_array()) {
+            if v.get("title").is_none() {
+                problems.extend(
+                    errors
+                        .iter()
+                        .filter_map(|e| serde_json::from_value::<Problem>(e.clone()).ok()),
+                );
+            }
+        }
+        if v.get("title").is_some() || v.get("type").is_some() || v.get("detail").is_some() {
+            if let Ok(p) = serde_json::from_value::<Problem>(v.clone()) {
+                problems.insert(0, p);
+            }
+        }
+    }
+    HttpError {
+        status,
+        body: String::from_utf8_lossy(body).into_owned(),
+        problems,
+        rate_limit,
+    }
 }

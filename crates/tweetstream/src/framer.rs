@@ -35,6 +35,7 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 * 1024 * 1024;
 
 /// One unit of the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Frame {
     /// A message: the bytes of one line without its terminator, valid UTF-8, not blank.
     Message(Bytes),
@@ -44,6 +45,7 @@ pub enum Frame {
 
 /// A framing problem. Framing goes on after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FrameError {
     /// A message exceeded the maximum size and was skipped.
     TooLarge {
@@ -54,8 +56,8 @@ pub enum FrameError {
     },
     /// A message was not valid UTF-8 and was skipped.
     InvalidUtf8 {
-        /// The first bytes of the message.
-        preview: Vec<u8>,
+        /// The first bytes of the message as text (see [`Error::Decode`](crate::Error::Decode)).
+        preview: String,
         /// Offset of the first invalid byte.
         valid_up_to: usize,
         /// The whole message, as received.
@@ -63,8 +65,8 @@ pub enum FrameError {
     },
     /// In `delimited=length` mode, a line that should hold a byte count did not.
     BadLength {
-        /// The first bytes of the line.
-        preview: Vec<u8>,
+        /// The first bytes of the line as text.
+        preview: String,
     },
 }
 
@@ -85,8 +87,7 @@ impl std::fmt::Display for FrameError {
             }
             FrameError::BadLength { preview } => write!(
                 f,
-                "expected a byte count line in delimited=length mode, got {:?}",
-                String::from_utf8_lossy(preview)
+                "expected a byte count line in delimited=length mode, got {preview:?}"
             ),
         }
     }
@@ -100,9 +101,12 @@ impl From<FrameError> for crate::Error {
             FrameError::TooLarge { size, limit } => crate::Error::MessageTooLarge { size, limit },
             FrameError::InvalidUtf8 { ref line, .. } => {
                 let line = line.clone();
-                crate::Error::decode_bytes(&e, line)
+                crate::Error::decode_other(e, line)
             }
-            FrameError::BadLength { ref preview } => crate::Error::decode(&e, preview),
+            FrameError::BadLength { ref preview } => {
+                let bytes = Bytes::copy_from_slice(preview.as_bytes());
+                crate::Error::decode_other(e, bytes)
+            }
         }
     }
 }
@@ -128,8 +132,6 @@ pub struct Framer {
     skip: usize,
     check_utf8: bool,
 }
-
-const PREVIEW: usize = 120;
 
 impl Framer {
     /// A `\r\n`-line framer with the given maximum message size in bytes.
@@ -304,7 +306,7 @@ impl Framer {
                 Ok(None)
             }
             None => Err(FrameError::BadLength {
-                preview: text[..text.len().min(PREVIEW)].to_vec(),
+                preview: crate::error::preview(text),
             }),
         }
     }
@@ -362,7 +364,7 @@ fn classify(line: Bytes, check_utf8: bool) -> Result<Frame, FrameError> {
     match simdutf8::compat::from_utf8(&line) {
         Ok(_) => Ok(Frame::Message(line)),
         Err(e) => Err(FrameError::InvalidUtf8 {
-            preview: line[..line.len().min(PREVIEW)].to_vec(),
+            preview: crate::error::preview(&line),
             valid_up_to: e.valid_up_to(),
             line,
         }),

@@ -11,13 +11,15 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
+use crate::client::{Async, Mode};
 use crate::error::HttpError;
 use crate::models::v2::{Includes, MatchingRule, Problem, StreamResponse, Tweet};
 use crate::policy::ReconnectReason;
+use crate::raw::{Raw, RawLine};
 use crate::stream::{Event, EventStream};
 use crate::Error;
 
-/// Callbacks of the connection's life, shared by v2 and v1.1 handlers.
+/// Callbacks of the connection's life, shared by every handler family.
 pub trait ConnectionHandler: Send {
     /// Connected (HTTP 200). Default: INFO "Stream connected".
     fn on_connect(&mut self) {
@@ -44,8 +46,8 @@ pub trait ConnectionHandler: Send {
     fn on_reconnect(&mut self, delay: Duration, reason: &ReconnectReason) {
         tracing::info!("Reconnecting in {delay:?} ({reason})");
     }
-    /// Any other error: a message that could not be decoded (the stream goes on), or the error
-    /// that ended the stream (giving up, a server disconnect, a handler panic).
+    /// Any other error: a message that could not be framed or decoded (the stream goes on), or
+    /// the error that ended the stream (giving up, a server disconnect, a handler panic).
     /// Default: ERROR "Stream encountered an exception".
     fn on_exception(&mut self, error: &Error) {
         tracing::error!("Stream encountered an exception: {error}");
@@ -107,14 +109,18 @@ pub trait StreamingHandler: ConnectionHandler {
     }
 }
 
-/// How a handler family receives messages.
-pub(crate) trait Dispatch<M> {
-    fn dispatch(&mut self, message: &M);
+/// How a handler receives the messages of a stream whose items are `M`: implemented for every
+/// [`StreamingHandler`] (v2 tweets), [`v1::StreamHandler`](crate::v1::StreamHandler) and
+/// [`RawHandler`], and by you for an endpoint of your own. With it, [`EventStream::run`],
+/// `run_with` and the blocking `run`/`run_threaded` work for every stream.
+pub trait Handler<M>: ConnectionHandler {
+    /// One message, in the callbacks of this handler family.
+    fn on_message(&mut self, message: &M);
 }
 
-impl<H: StreamingHandler + ?Sized> Dispatch<StreamResponse> for H {
-    fn dispatch(&mut self, r: &StreamResponse) {
-        self.on_data(&r.raw);
+impl<H: StreamingHandler + ?Sized> Handler<Raw<StreamResponse>> for H {
+    fn on_message(&mut self, r: &Raw<StreamResponse>) {
+        self.on_data(r.raw());
         if let Some(t) = &r.data {
             self.on_tweet(t);
         }
@@ -131,6 +137,20 @@ impl<H: StreamingHandler + ?Sized> Dispatch<StreamResponse> for H {
     }
 }
 
+/// The callbacks of a raw stream ([`EventStream::raw`]): the bytes of each message.
+pub trait RawHandler: ConnectionHandler {
+    /// One message, exactly as received. Default: nothing.
+    fn on_data(&mut self, line: &RawLine) {
+        let _ = line;
+    }
+}
+
+impl<H: RawHandler + ?Sized> Handler<RawLine> for H {
+    fn on_message(&mut self, line: &RawLine) {
+        self.on_data(line);
+    }
+}
+
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -138,37 +158,42 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_string())
 }
 
+/// An error to the callback of its kind.
+fn on_error<H: ConnectionHandler + ?Sized>(handler: &mut H, e: &Error) {
+    match e {
+        Error::Connection(_) | Error::Stall(_) => handler.on_connection_error(e),
+        Error::Http(h) => handler.on_request_error(h.status, h),
+        Error::GaveUp { last, .. } => {
+            if let Error::Http(h) = last.as_ref() {
+                handler.on_request_error(h.status, h);
+            } else if let Error::Connection(_) | Error::Stall(_) = last.as_ref() {
+                handler.on_connection_error(last);
+            }
+            handler.on_exception(e)
+        }
+        e => handler.on_exception(e),
+    }
+}
+
 /// Drive `handler` with every item of `stream`. Returns `Ok(())` when the stream was
 /// disconnected, or the error that ended it.
-pub(crate) async fn drive<M, H>(mut stream: EventStream<M>, handler: &mut H) -> Result<(), Error>
+pub(crate) async fn drive<M, Md, H>(
+    mut stream: EventStream<M, Md>,
+    handler: &mut H,
+) -> Result<(), Error>
 where
     M: Send + 'static,
-    H: ConnectionHandler + Dispatch<M> + ?Sized,
+    Md: Mode,
+    H: Handler<M> + ?Sized,
 {
     while let Some(item) = stream.next().await {
         let r = catch_unwind(AssertUnwindSafe(|| match &item {
             Ok(Event::Connected { .. }) => handler.on_connect(),
             Ok(Event::KeepAlive) => handler.on_keep_alive(),
-            Ok(Event::Message(m)) => handler.dispatch(m),
+            Ok(Event::Message(m)) => handler.on_message(m),
             Ok(Event::Closed) => handler.on_closed(),
             Ok(Event::Reconnecting { delay, reason, .. }) => handler.on_reconnect(*delay, reason),
-            Err(Error::Connection(_)) | Err(Error::Stall(_)) => {
-                if let Err(e) = &item {
-                    handler.on_connection_error(e)
-                }
-            }
-            Err(Error::Http(h)) => handler.on_request_error(h.status, h),
-            Err(Error::GaveUp { last, .. }) => {
-                if let Error::Http(h) = last.as_ref() {
-                    handler.on_request_error(h.status, h);
-                } else if let Error::Connection(_) | Error::Stall(_) = last.as_ref() {
-                    handler.on_connection_error(last);
-                }
-                if let Err(e) = &item {
-                    handler.on_exception(e)
-                }
-            }
-            Err(e) => handler.on_exception(e),
+            Ok(Event::Error(e)) | Err(e) => on_error(handler, e),
         }));
         if let Err(p) = r {
             stream.disconnect();
@@ -187,19 +212,16 @@ where
     }
 }
 
-impl EventStream<StreamResponse> {
+impl<M: Send + 'static> EventStream<M, Async> {
     /// Run the stream to its end, calling `handler`'s callbacks. Returns `Ok(())` after
     /// `disconnect()`, or the error that ended the stream (a fatal status, giving up, a panic in
     /// a callback). `on_disconnect` is called exactly once, after the socket is closed.
-    pub async fn run<H: StreamingHandler>(self, mut handler: H) -> Result<(), Error> {
+    pub async fn run<H: Handler<M>>(self, mut handler: H) -> Result<(), Error> {
         drive(self, &mut handler).await
     }
 
     /// Like [`run`](Self::run), borrowing the handler so its state can be read afterwards.
-    pub async fn run_with<H: StreamingHandler + ?Sized>(
-        self,
-        handler: &mut H,
-    ) -> Result<(), Error> {
+    pub async fn run_with<H: Handler<M> + ?Sized>(self, handler: &mut H) -> Result<(), Error> {
         drive(self, handler).await
     }
 }

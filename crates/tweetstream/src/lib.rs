@@ -8,17 +8,22 @@
 //!
 //! ## A `futures::Stream` of events
 //!
+//! Everything the stream recovers from (a dropped connection, a bad line) is an `Ok` event, so
+//! `?` ends the loop only when the stream itself ended:
+//!
 //! ```no_run
-//! use futures_util::StreamExt;
+//! use futures_util::TryStreamExt;
 //! use tweetstream::{AsyncStreamingClient, Event, StreamParams, StreamRule};
 //!
 //! # async fn demo() -> Result<(), tweetstream::Error> {
 //! let client = AsyncStreamingClient::builder("bearer token").build()?;
 //! client.add_rules([StreamRule::tagged("rust lang:en", "rust")], false).await?;
 //! let mut stream = client.filter(StreamParams::new().tweet_fields(["created_at"]))?;
-//! while let Some(item) = stream.next().await {
-//!     if let Ok(Event::Message(response)) = item {
-//!         println!("{:?}", response.data.map(|t| t.text));
+//! while let Some(event) = stream.try_next().await? {
+//!     match event {
+//!         Event::Message(response) => println!("{:?}", response.data.as_ref().map(|t| &t.text)),
+//!         Event::Error(e) => eprintln!("recovered: {e}"),
+//!         _ => {} // connected, keep-alive, reconnecting…
 //!     }
 //! }
 //! # Ok(()) }
@@ -66,10 +71,12 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod auth;
 pub mod blocking;
 mod client;
-mod connector;
+pub mod connector;
 pub mod dedupe;
+pub mod endpoint;
 mod error;
 pub mod framer;
 mod handler;
@@ -78,25 +85,41 @@ pub mod models;
 pub mod oauth;
 mod params;
 pub mod policy;
+mod raw;
 pub mod rules;
+mod rules_api;
+mod settings;
+pub mod sniff;
 mod stats;
 mod stream;
+mod supervisor;
+mod tweets;
 pub mod v1;
 
+pub use auth::{Auth, Bearer, OAuth1};
 pub use client::{
-    AsyncStreamingClient, ClientBuilder, RuleSelector, CLIENT_MAX_RULE_LENGTH, DEFAULT_API_BASE,
+    Async, AsyncStreamingClient, Builder, Client, ClientBuilder, Mode, DEFAULT_API_BASE,
     DEFAULT_V2_STALL_TIMEOUT,
 };
 /// The string type of the typed models: a `String` that keeps up to 24 bytes inline (ids, dates,
 /// languages, user names), so decoding them allocates nothing. It derefs to `str`.
 pub use compact_str::CompactString;
-pub use connector::{PolicyFactory, Secret, DEFAULT_USER_AGENT};
-pub use error::{ConnectionError, ConnectionErrorKind, Error, HttpError, RateLimit, RawBytes};
-pub use handler::{ConnectionHandler, StreamingHandler};
+pub use connector::{Connector, ReqwestConnector};
+pub use endpoint::Endpoint;
+pub use error::{
+    Cause, ConnectionError, ConnectionErrorKind, Error, HttpError, RateLimit, RawBytes,
+};
+pub use handler::{ConnectionHandler, Handler, RawHandler, StreamingHandler};
 pub use models::v2::{StreamResponse, StreamRule};
 pub use params::{
     StreamParams, EXPANSIONS, MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, TWEET_FIELDS, USER_FIELDS,
 };
 pub use policy::ReconnectReason;
+pub use raw::{AsRaw, Raw, RawLine};
+pub use rules_api::RuleSelector;
+pub use settings::{PolicyFactory, Secret, DEFAULT_USER_AGENT};
 pub use stats::Stats;
-pub use stream::{Event, EventStream};
+pub use stream::{Event, EventStream, StreamHandle};
+/// The cancellation token type [`Builder::cancellation_token`] takes (from `tokio-util`).
+pub use tokio_util::sync::CancellationToken;
+pub use tweets::TweetStream;

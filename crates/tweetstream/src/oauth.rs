@@ -70,6 +70,21 @@ impl Credentials {
             access_token_secret: access_token_secret.into(),
         }
     }
+
+    /// Fails, naming the credential (never showing it), when one is empty.
+    pub fn check(&self) -> Result<(), crate::Error> {
+        for (name, value) in [
+            ("consumer_key", &self.consumer_key),
+            ("consumer_secret", &self.consumer_secret),
+            ("access_token", &self.access_token),
+            ("access_token_secret", &self.access_token_secret),
+        ] {
+            if value.is_empty() {
+                return Err(crate::Error::invalid(name, "is empty"));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Credentials {

@@ -36,6 +36,7 @@ use std::time::Duration;
 
 /// What went wrong with a connection attempt or an open connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Failure {
     /// A network error: connect failure, timeout, connection lost while reading, or a stall.
     Network,
@@ -60,6 +61,7 @@ pub enum Decision {
 
 /// Why the supervisor is reconnecting (reported with each scheduled reconnect).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReconnectReason {
     /// The server closed the stream cleanly.
     Closed,
@@ -104,6 +106,15 @@ pub trait ReconnectPolicy: Send + 'static {
     }
     /// Failed attempts since the last good connection.
     fn failed_attempts(&self) -> u32;
+    /// Whether a non-200 status is a rate limit or another HTTP error. The supervisor asks
+    /// this for every status. Default: 429 is a rate limit.
+    fn classify(&self, status: u16) -> Failure {
+        if status == 429 {
+            Failure::RateLimited(status)
+        } else {
+            Failure::Http(status)
+        }
+    }
 }
 
 /// X's back-off schedule with tweetstream's fixes; see the [module docs](self).
@@ -268,6 +279,10 @@ impl ReconnectPolicy for Backoff {
 
     fn failed_attempts(&self) -> u32 {
         self.failed
+    }
+
+    fn classify(&self, status: u16) -> Failure {
+        self.classify_status(status)
     }
 }
 

@@ -1,9 +1,9 @@
-//! Counters, readable while a stream runs.
+//! Counters, readable while streams run: per stream, and summed per client.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-/// Live counters of a client's streams (shared by every run of the client).
+/// Live counters of one stream. Each increment also lands in the client's totals (`parent`).
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub connects: AtomicU64,
@@ -19,17 +19,39 @@ pub(crate) struct Counters {
     pub server_disconnects: AtomicU64,
     pub reconnects: AtomicU64,
     pub duplicates_dropped: AtomicU64,
+    pub dropped_slow: AtomicU64,
     pub last_error: Mutex<Option<String>>,
+    parent: Option<Arc<Counters>>,
 }
 
+/// Which counter to add to.
+pub(crate) type Field = fn(&Counters) -> &AtomicU64;
+
 impl Counters {
-    pub(crate) fn add(c: &AtomicU64, n: u64) {
-        c.fetch_add(n, Relaxed);
+    /// Counters of a stream whose increments also go to `parent` (the client's).
+    pub(crate) fn child_of(parent: Arc<Counters>) -> Counters {
+        Counters {
+            parent: Some(parent),
+            ..Counters::default()
+        }
+    }
+
+    pub(crate) fn add(&self, field: Field, n: u64) {
+        field(self).fetch_add(n, Relaxed);
+        if let Some(p) = &self.parent {
+            field(p).fetch_add(n, Relaxed);
+        }
     }
 
     pub(crate) fn set_last_error(&self, e: &crate::Error) {
+        let text = e.to_string();
+        if let Some(p) = &self.parent {
+            if let Ok(mut g) = p.last_error.lock() {
+                *g = Some(text.clone());
+            }
+        }
         if let Ok(mut g) = self.last_error.lock() {
-            *g = Some(e.to_string());
+            *g = Some(text);
         }
     }
 
@@ -48,13 +70,16 @@ impl Counters {
             server_disconnects: self.server_disconnects.load(Relaxed),
             reconnects: self.reconnects.load(Relaxed),
             duplicates_dropped: self.duplicates_dropped.load(Relaxed),
+            dropped_slow: self.dropped_slow.load(Relaxed),
             last_error: self.last_error.lock().ok().and_then(|g| g.clone()),
         }
     }
 }
 
-/// A snapshot of a client's counters.
+/// A snapshot of counters: of one stream ([`EventStream::stats`](crate::EventStream::stats)),
+/// or of every stream a client ran ([`Client::stats`](crate::Client::stats)).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Successful connections (200 responses).
     pub connects: u64,
@@ -80,9 +105,12 @@ pub struct Stats {
     pub server_disconnects: u64,
     /// Reconnects scheduled.
     pub reconnects: u64,
-    /// Tweets dropped as already delivered (a backfilled reconnect replays some; see
+    /// Messages dropped as already delivered (a backfilled reconnect replays some; see
     /// `StreamParams::backfill_on_reconnect`).
     pub duplicates_dropped: u64,
+    /// Messages dropped because the consumer fell behind a full read-ahead buffer (only with
+    /// the `DropOldest` policy; see `ClientBuilder::read_ahead`).
+    pub dropped_slow: u64,
     /// The last error, as text.
     pub last_error: Option<String>,
 }

@@ -6,7 +6,7 @@
 //! a paused clock would jump ahead while the client and the proxies wait on sockets.
 
 mod common;
-mod common_v1;
+use common::v1 as common_v1;
 
 use common::{client_for, emulator, ids_sent, start, take_tweets, TOKEN};
 use common_v1::proxies::{RecordingProxy, Socks5Proxy};
@@ -115,8 +115,8 @@ async fn socks5_login_refused_is_a_connection_error_that_hides_the_password() {
         match item {
             Ok(Event::Reconnecting { .. }) => reconnects += 1,
             Ok(Event::Message(_)) => panic!("no message can come through a refused proxy"),
+            Ok(Event::Error(e)) | Err(e) => errors.push(format!("{e} {e:?}")),
             Ok(_) => {}
-            Err(e) => errors.push(format!("{e} {e:?}")),
         }
     }
     // max_retries(2): the first attempt and two retries, a wait before each retry, then the

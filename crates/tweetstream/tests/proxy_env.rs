@@ -5,7 +5,7 @@
 //! beside it.
 
 mod common;
-mod common_v1;
+use common::v1 as common_v1;
 
 use common::{client_for, emulator, start};
 use common_v1::proxies::{RecordingProxy, Socks5Proxy};

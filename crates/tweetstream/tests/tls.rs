@@ -4,7 +4,7 @@
 //! `build()`, and `danger_accept_invalid_certs` skips the check.
 
 mod common;
-mod common_v1;
+use common::v1 as common_v1;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -3,7 +3,8 @@
 //! to its callback, tweepy's parameter encoding, `delimited=length`, and every fault with
 //! tokio's paused clock (no real sleeps; the blocking tests poll with short bounded sleeps).
 
-mod common_v1;
+mod common;
+use common::v1 as common_v1;
 
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -12,7 +13,7 @@ use common_v1::*;
 use futures_util::StreamExt;
 use tokio::time::Instant;
 use tweetstream::blocking;
-use tweetstream::v1::{FilterParams, Message, SampleParams};
+use tweetstream::v1::{FilterLevel, FilterParams, Message, SampleParams};
 use tweetstream::{Error, Event};
 use tweetstream_emulator::{
     AfterStall, AuthScheme, CloseReason, EmulatorHandle, Fate, Scenario, StreamEndpoint,
@@ -306,19 +307,17 @@ fn validation_boundaries_exactly_at_the_limit_pass_one_past_fail() {
         .is_ok());
     // filter_level: none, low, medium.
     for ok in ["none", "low", "medium"] {
-        assert!(t().filter_level(ok).validate().is_ok());
+        assert!(t().filter_level(ok.parse().unwrap()).validate().is_ok());
+        let level: FilterLevel = ok.parse().unwrap();
+        assert!(SampleParams::new().filter_level(level).validate().is_ok());
     }
+    // An invalid level cannot be built: parsing one is the error, naming the parameter.
     for bad in ["high", "", "Low"] {
         assert_eq!(
-            invalid_name(t().filter_level(bad).validate()),
+            invalid_name(bad.parse::<FilterLevel>().map(|_| ())),
             "filter_level"
         );
     }
-    let sample = SampleParams {
-        filter_level: Some("high".into()),
-        ..SampleParams::new()
-    };
-    assert_eq!(invalid_name(sample.validate()), "filter_level");
     // languages: codes, not lists.
     assert_eq!(
         invalid_name(t().languages(["en,ja"]).validate()),
@@ -363,7 +362,6 @@ fn invalid_filters() -> Vec<FilterParams> {
         FilterParams::new().locations([0.0, 0.0, 1.0, 91.0]),
         FilterParams::new().locations([1.0, 1.0, 0.0, 0.0]),
         FilterParams::new().locations((0..26).flat_map(|_| [0.0, 0.0, 1.0, 1.0])),
-        FilterParams::new().track(["a"]).filter_level("high"),
         FilterParams::new().track(["a"]).languages(["en,ja"]),
     ]
 }
@@ -377,10 +375,7 @@ async fn invalid_parameters_make_no_request() {
         assert!(matches!(e, Error::InvalidParameter { .. }), "{p:?}: {e:?}");
         assert!(!stream.is_running());
     }
-    let bad_sample = SampleParams {
-        filter_level: Some("max".into()),
-        ..SampleParams::new().languages(["e n"])
-    };
+    let bad_sample = SampleParams::new().languages(["e n"]);
     assert!(matches!(
         stream.sample(bad_sample),
         Err(Error::InvalidParameter { .. })
@@ -503,7 +498,7 @@ async fn filter_sends_tweepys_form_and_every_message_type_to_its_callback() {
         .follow(authors.iter().copied().take(3))
         .track(["RT", "tweet stream"])
         .locations([-122.75, 36.8, -121.75, 37.8, -74.0, 40.0, -73.0, 41.0])
-        .filter_level("none")
+        .filter_level(FilterLevel::None)
         .languages(["ja", "zh"])
         .stall_warnings(true);
     stream
@@ -568,8 +563,8 @@ async fn the_stream_of_messages_is_the_iterator_style_alternative() {
     while let Some(item) = events.next().await {
         if let Event::Message(m) = item.unwrap() {
             // The raw bytes are kept next to the decoded message.
-            let v: serde_json::Value = serde_json::from_slice(&m.raw).unwrap();
-            match &m.message {
+            let v: serde_json::Value = serde_json::from_slice(m.raw()).unwrap();
+            match &m.message() {
                 Message::Status(s) => {
                     assert_eq!(v["id"].as_u64(), Some(s.id));
                     assert!(!s.user.screen_name.is_empty());
@@ -820,14 +815,14 @@ async fn a_stall_is_detected_at_the_v1_default_of_90_seconds() {
     while let Some(item) = events.next().await {
         match item {
             Ok(Event::Message(m)) => {
-                if let Message::Status(s) = &m.message {
+                if let Message::Status(s) = &m.message() {
                     statuses.push(s.id);
                 }
                 if stalled_at.is_some() && statuses.len() >= 4 {
                     stream.disconnect();
                 }
             }
-            Err(Error::Stall(d)) => {
+            Ok(Event::Error(Error::Stall(d))) => {
                 assert_eq!(d, Duration::from_secs(90));
                 stalled_at = Some(Instant::now() - t0);
             }
@@ -1288,7 +1283,7 @@ fn blocking_iterator_yields_typed_messages() {
     let mut deletes = 0;
     for item in stream.sample(SampleParams::new()).unwrap() {
         match item.unwrap() {
-            Event::Message(m) => match m.message {
+            Event::Message(m) => match m.message() {
                 Message::Status(s) => {
                     statuses.push(s.id);
                     if statuses.len() == 10 {

@@ -211,7 +211,7 @@ async fn a_stall_is_detected_after_the_timeout_and_the_connection_replaced() {
                     client.disconnect();
                 }
             }
-            Err(Error::Stall(d)) => {
+            Ok(Event::Error(Error::Stall(d))) => {
                 assert_eq!(d, Duration::from_secs(30));
                 stalled_at = Some(Instant::now() - t0);
             }
@@ -287,7 +287,7 @@ async fn too_many_connections_429_waits_a_minute_then_doubles() {
     while let Some(item) = stream.next().await {
         match item {
             Ok(Event::Reconnecting { delay, .. }) => waits.push(delay),
-            Err(Error::Http(h)) => bodies.push(h),
+            Ok(Event::Error(Error::Http(h))) => bodies.push(h),
             Ok(Event::Message(_)) => client.disconnect(),
             _ => {}
         }
@@ -627,10 +627,16 @@ async fn a_second_stream_while_running_is_an_error() {
         client.sample(StreamParams::new()),
         Err(Error::AlreadyRunning)
     ));
+    // Another endpoint, or another partition, is another stream: a client runs several at
+    // once (X limits connections per endpoint and partition, not per client).
+    let other = client.clone().filter(StreamParams::new()).unwrap();
+    let p1 = client.firehose(StreamParams::new().partition(1)).unwrap();
+    let p2 = client.firehose(StreamParams::new().partition(2)).unwrap();
     assert!(matches!(
-        client.clone().filter(StreamParams::new()),
+        client.firehose(StreamParams::new().partition(1)),
         Err(Error::AlreadyRunning)
     ));
+    drop((other, p1, p2));
     drop(stream);
     let mut again = client.sample(StreamParams::new()).unwrap();
     assert!(matches!(
@@ -733,7 +739,7 @@ async fn partitions_of_the_firehose_and_sample10() {
         while let Some(item) = s.next().await {
             if let Ok(Event::Message(r)) = item {
                 if firehose {
-                    assert!(ids.insert(r.data.unwrap().id), "partitions overlap");
+                    assert!(ids.insert(r.data.clone().unwrap().id), "partitions overlap");
                 }
                 n += 1;
                 if n == 5 {
@@ -784,7 +790,7 @@ async fn undecodable_messages_keep_their_raw_bytes() {
         let client = client(&emu);
         let mut s = client.sample(StreamParams::new()).unwrap();
         while let Some(item) = s.next().await {
-            if let Err(Error::Decode { raw, preview, .. }) = item {
+            if let Ok(Event::Error(Error::Decode { raw, preview, .. })) = item {
                 assert!(raw.len() > 1, "the whole message is kept");
                 assert!(!preview.is_empty());
                 client.disconnect();
@@ -826,8 +832,8 @@ async fn connect_timeout_is_a_network_error() {
     while let Some(item) = stream.next().await {
         match item {
             Ok(Event::Reconnecting { delay, .. }) => waits.push(delay),
+            Ok(Event::Error(e)) | Err(e) => errors.push(e),
             Ok(e) => panic!("nothing else can happen: {e:?}"),
-            Err(e) => errors.push(e),
         }
     }
     assert_eq!(
@@ -869,7 +875,7 @@ async fn backfill_on_reconnect_recovers_the_gap_without_duplicates() {
     let mut got: Vec<String> = Vec::new();
     while let Some(item) = stream.next().await {
         if let Ok(Event::Message(r)) = item {
-            got.push(r.data.unwrap().id.to_string());
+            got.push(r.data.as_ref().unwrap().id.to_string());
             if got.len() == 1200 {
                 client.disconnect();
             }

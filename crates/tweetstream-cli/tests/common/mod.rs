@@ -120,7 +120,8 @@ pub async fn reference_v2(
     let mut out = Vec::new();
     while out.len() < n {
         match tokio::time::timeout(Duration::from_secs(30), s.next()).await {
-            Ok(Some(Ok(Event::Message(m)))) => out.push(m.raw.clone()),
+            Ok(Some(Ok(Event::Message(m)))) => out.push(m.raw().clone()),
+            Ok(Some(Ok(Event::Error(e)))) => panic!("reference stream: {e}"),
             Ok(Some(Ok(_))) => {}
             Ok(Some(Err(e))) => panic!("reference stream: {e}"),
             Ok(None) | Err(_) => break,

@@ -209,11 +209,11 @@ async fn run_v2(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
     while let Some(item) = events.next().await {
         let m = match item {
             Ok(Event::Message(m)) => m,
-            Ok(_) => continue,
-            Err(e) => {
+            Ok(Event::Error(e)) | Err(e) => {
                 eprintln!("stream error: {e}");
                 continue;
             }
+            Ok(_) => continue,
         };
         seen += 1;
         if seen == o.warmup + 1 {
@@ -221,7 +221,7 @@ async fn run_v2(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
         }
         if seen > o.warmup {
             t.messages += 1;
-            t.bytes += m.raw.len() as u64;
+            t.bytes += m.raw().len() as u64;
             if let Some(tweet) = &m.data {
                 t.statuses += 1;
                 let users = m.includes.as_ref().map_or(0, |i| i.users.len() as u64);
@@ -254,15 +254,15 @@ async fn run_v1(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
     while let Some(item) = events.next().await {
         let m = match item {
             Ok(Event::Message(m)) => m,
-            Ok(_) => continue,
-            Err(e @ tweetstream::Error::Decode { .. }) => {
+            Ok(Event::Error(e @ tweetstream::Error::Decode { .. })) => {
                 eprintln!("decode error: {e}");
                 continue;
             }
-            Err(e) => {
+            Ok(Event::Error(e)) | Err(e) => {
                 eprintln!("stream error: {e}");
                 continue;
             }
+            Ok(_) => continue,
         };
         seen += 1;
         if seen == o.warmup + 1 {
@@ -270,8 +270,8 @@ async fn run_v1(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
         }
         if seen > o.warmup {
             t.messages += 1;
-            t.bytes += m.raw.len() as u64;
-            match &m.message {
+            t.bytes += m.raw().len() as u64;
+            match m.message() {
                 Message::Status(s) => {
                     t.statuses += 1;
                     t.checksum = t

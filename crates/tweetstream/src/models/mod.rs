@@ -5,6 +5,8 @@
 pub mod v1;
 pub mod v2;
 
+pub use crate::error::PREVIEW_BYTES;
+
 use compact_str::{CompactString, ToCompactString};
 use serde::de::{self, Deserializer, Visitor};
 
@@ -134,4 +136,85 @@ where
         }
     }
     d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// A message that is not valid UTF-8 or JSON, or whose contents do not fit its model. The one
+/// decode error of every message family (v2 tweets, v1.1, compliance, likes, labels, activity);
+/// streams report it as [`Error::Decode`](crate::Error::Decode) with the whole message attached.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message} (input starts {preview:?})")]
+pub struct DecodeError {
+    message: String,
+    preview: String,
+    category: serde_json::error::Category,
+}
+
+impl DecodeError {
+    /// A serde_json error, optionally inside the value of `key`.
+    pub(crate) fn json(err: &serde_json::Error, key: Option<&str>, raw: &[u8]) -> Self {
+        let message = match key {
+            Some(k) => format!("in `{k}`: {err}"),
+            None => err.to_string(),
+        };
+        DecodeError {
+            message,
+            preview: crate::error::preview(raw),
+            category: err.classify(),
+        }
+    }
+
+    /// Invalid UTF-8.
+    pub(crate) fn utf8(err: &std::str::Utf8Error, raw: &[u8]) -> Self {
+        let (message, category) = match err.error_len() {
+            Some(_) => (
+                format!("invalid UTF-8 at byte {}", err.valid_up_to()),
+                serde_json::error::Category::Syntax,
+            ),
+            None => (
+                format!(
+                    "input ends inside a UTF-8 sequence at byte {}",
+                    err.valid_up_to()
+                ),
+                serde_json::error::Category::Eof,
+            ),
+        };
+        DecodeError {
+            message,
+            preview: crate::error::preview(raw),
+            category,
+        }
+    }
+
+    /// serde_json's description of the problem (with line and column when parsing bytes).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The first (at most [`PREVIEW_BYTES`]) bytes of the input, lossily converted to UTF-8.
+    pub fn preview(&self) -> &str {
+        &self.preview
+    }
+
+    /// Whether the input was not JSON (`Syntax`), ended early (`Eof`, e.g. a truncated line),
+    /// or was JSON of the wrong shape (`Data`).
+    pub fn category(&self) -> serde_json::error::Category {
+        self.category
+    }
+}
+
+/// The bytes as UTF-8 text, checked once: simdutf8's fast check for the common valid case, and
+/// std's (which says where the problem is) only for invalid input.
+pub(crate) fn utf8_text(raw: &[u8]) -> Result<&str, DecodeError> {
+    match simdutf8::basic::from_utf8(raw) {
+        Ok(t) => Ok(t),
+        Err(_) => std::str::from_utf8(raw).map_err(|e| DecodeError::utf8(&e, raw)),
+    }
+}
+
+/// Decode a whole message of type `T` with serde_json (UTF-8 checked once, then parsed without
+/// re-checking each string): the decode contract every JSON message family shares, and the
+/// one to use in an [`Endpoint`](crate::Endpoint) of your own.
+pub fn decode_json<'a, T: serde::Deserialize<'a>>(raw: &'a [u8]) -> Result<T, DecodeError> {
+    let text = utf8_text(raw)?;
+    serde_json::from_str::<T>(text).map_err(|e| DecodeError::json(&e, None, raw))
 }

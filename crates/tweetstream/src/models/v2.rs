@@ -5,14 +5,14 @@
 //! use tweetstream::models::v2::StreamResponse;
 //!
 //! let raw = br#"{"data":{"id":"1","text":"hi","edit_history_tweet_ids":["1"]},"matching_rules":[{"id":7,"tag":null}]}"#;
-//! let response = StreamResponse::decode(bytes::Bytes::from_static(raw)).unwrap();
+//! let response = StreamResponse::decode(raw).unwrap();
 //! assert_eq!(response.data.as_ref().unwrap().text, "hi");
 //! assert_eq!(response.matching_rules[0].id, "7"); // numbers are accepted for ids
-//! assert_eq!(response.raw(), &raw[..]);
 //! ```
 
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+
+use crate::models::DecodeError;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -44,7 +44,9 @@ impl PartialEq for RawJson {
 
 /// One message of a v2 stream: a tweet with its includes, the rules it matched, and any
 /// errors. A line with only `errors` (such as an operational disconnect) has `data: None`.
+/// Streams deliver it as a [`Raw<StreamResponse>`](crate::Raw), with the bytes it came from.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[non_exhaustive]
 pub struct StreamResponse {
     /// The tweet (boxed: it is large, and responses move through the pipeline).
     #[serde(default, deserialize_with = "crate::models::boxed_in_place")]
@@ -58,35 +60,12 @@ pub struct StreamResponse {
     /// The rules this tweet matched (filtered stream only).
     #[serde(default)]
     pub matching_rules: Vec<MatchingRule>,
-    /// The message exactly as received.
-    #[serde(skip)]
-    pub raw: Bytes,
 }
 
 impl StreamResponse {
-    /// Decode one message. Keeps `raw` (a cheap reference-counted slice).
-    pub fn decode(raw: Bytes) -> Result<StreamResponse, crate::Error> {
-        // One UTF-8 check of the whole message, then a parse that does not re-check each string.
-        // The fast check first; the one that says where the error is only for invalid input.
-        let text = match simdutf8::basic::from_utf8(&raw) {
-            Ok(t) => t,
-            Err(_) => match simdutf8::compat::from_utf8(&raw) {
-                Ok(t) => t,
-                Err(e) => return Err(crate::Error::decode_bytes(e, raw)),
-            },
-        };
-        match serde_json::from_str::<StreamResponse>(text) {
-            Ok(mut r) => {
-                r.raw = raw;
-                Ok(r)
-            }
-            Err(e) => Err(crate::Error::decode_bytes(e, raw)),
-        }
-    }
-
-    /// The message exactly as received.
-    pub fn raw(&self) -> &[u8] {
-        &self.raw
+    /// Decode one message (UTF-8 checked once, then parsed).
+    pub fn decode(raw: &[u8]) -> Result<StreamResponse, DecodeError> {
+        crate::models::decode_json(raw)
     }
 
     /// The operational-disconnect problem of this message, if it announces one.
@@ -784,7 +763,7 @@ mod tests {
             .collect();
         assert_eq!(lines.len(), 8);
         for line in &lines[..7] {
-            let r = StreamResponse::decode(Bytes::copy_from_slice(line)).unwrap();
+            let r = StreamResponse::decode(line).unwrap();
             let t = r.data.as_ref().unwrap();
             assert!(!t.id.is_empty());
             assert!(!r.matching_rules.is_empty());
@@ -792,8 +771,8 @@ mod tests {
             assert!(r.includes.as_ref().is_some_and(|i| !i.users.is_empty()));
         }
         // The truncated last line is an error with a preview, never a panic.
-        match StreamResponse::decode(Bytes::copy_from_slice(lines[7])) {
-            Err(crate::Error::Decode { preview, .. }) => assert!(!preview.is_empty()),
+        match StreamResponse::decode(lines[7]) {
+            Err(e) => assert!(!e.preview().is_empty()),
             other => panic!("{other:?}"),
         }
     }
@@ -801,7 +780,7 @@ mod tests {
     #[test]
     fn errors_only_line_is_a_disconnect_notice() {
         let raw = br#"{"errors":[{"title":"operational-disconnect","disconnect_type":"OperationalDisconnect","detail":"This stream has been disconnected for operational reasons.","type":"https://api.twitter.com/2/problems/operational-disconnect"}]}"#;
-        let r = StreamResponse::decode(Bytes::from_static(raw)).unwrap();
+        let r = StreamResponse::decode(raw).unwrap();
         assert!(r.data.is_none());
         let p = r.disconnect_notice().unwrap();
         assert_eq!(
@@ -851,9 +830,9 @@ mod tests {
             b"{\"data\":{\"id\":1}}",
             b"{\"matching_rules\":[{\"id\":1.5}]}",
         ] {
-            let _ = StreamResponse::decode(Bytes::copy_from_slice(raw));
+            let _ = StreamResponse::decode(raw);
         }
-        let r = StreamResponse::decode(Bytes::from_static(b"{}")).unwrap();
+        let r = StreamResponse::decode(b"{}").unwrap();
         assert!(r.data.is_none() && r.errors.is_empty());
     }
 }

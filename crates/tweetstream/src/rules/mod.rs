@@ -66,8 +66,9 @@ pub use tweet::{MediaKind, RulePlace, RuleTweet, RuleUrl};
 
 use std::fmt;
 
-/// Default maximum rule length (characters), as for X's Essential/Elevated and pay-per-use core tiers.
-pub const DEFAULT_MAX_RULE_LENGTH: usize = 512;
+/// The default maximum rule length, in characters: 1,024, what X's pay-per-use and Pro access
+/// levels allow (older Essential access allowed 512, Enterprise 2,048).
+pub const DEFAULT_MAX_RULE_LENGTH: usize = 1024;
 
 /// At most this many details are reported for one rule.
 const MAX_DETAILS: usize = 10;

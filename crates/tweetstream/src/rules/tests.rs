@@ -655,10 +655,11 @@ fn error_shape_and_positions() {
 
 #[test]
 fn validate_length_in_chars() {
-    assert!(validate(&"a".repeat(512), DEFAULT_MAX_RULE_LENGTH).is_ok());
-    let e = validate(&"a".repeat(513), DEFAULT_MAX_RULE_LENGTH).unwrap_err();
+    assert!(validate(&"a".repeat(1024), DEFAULT_MAX_RULE_LENGTH).is_ok());
+    let e = validate(&"a".repeat(1025), DEFAULT_MAX_RULE_LENGTH).unwrap_err();
     assert!(e.to_string().contains("too long"), "{e}");
-    assert!(validate(&"é".repeat(512), DEFAULT_MAX_RULE_LENGTH).is_ok());
+    assert!(validate(&"é".repeat(1024), DEFAULT_MAX_RULE_LENGTH).is_ok());
+    assert!(validate(&"a".repeat(513), 512).is_err());
     assert!(validate("has:media", 512).is_err());
     assert!(validate(&format!("{} cat", "x ".repeat(400)), 1024).is_ok());
 }

@@ -1,6 +1,7 @@
 //! One v1.1 stream message, and its decoder.
 
 use super::*;
+use crate::models::DecodeError;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -168,15 +169,7 @@ impl Message {
     /// Invalid UTF-8 anywhere in `raw` is an error (category `Syntax`, or `Eof` when the input
     /// ends inside a multi-byte character).
     pub fn decode(raw: &[u8]) -> Result<Message, DecodeError> {
-        // simdutf8 for the common valid case (several times faster than std on non-ASCII
-        // text); std only to describe an error.
-        if let Ok(text) = simdutf8::basic::from_utf8(raw) {
-            return Self::decode_str(text);
-        }
-        match std::str::from_utf8(raw) {
-            Ok(text) => Self::decode_str(text),
-            Err(e) => Err(DecodeError::from_utf8_error(&e, raw)),
-        }
+        Self::decode_str(crate::models::utf8_text(raw)?)
     }
 
     /// [`Message::decode`] for input already known to be UTF-8 text.
@@ -208,20 +201,20 @@ impl Message {
     fn decode_slow(text: &str) -> Result<Message, DecodeError> {
         let raw = text.as_bytes();
         let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| DecodeError::new(&e, None, raw))?;
+            serde_json::from_str(text).map_err(|e| DecodeError::json(&e, None, raw))?;
         let serde_json::Value::Object(map) = &value else {
             return Ok(Message::Unknown(value));
         };
         if object_is_status(map) {
             return serde_json::from_str::<Status>(text)
                 .map(|s| Message::Status(Box::new(s)))
-                .map_err(|e| DecodeError::new(&e, None, raw));
+                .map_err(|e| DecodeError::json(&e, None, raw));
         }
         for key in NOTICE_KEYS {
             let Some(inner) = map.get(key).filter(|v| !v.is_null()) else {
                 continue;
             };
-            let err = |e: serde_json::Error| DecodeError::new(&e, Some(key), raw);
+            let err = |e: serde_json::Error| DecodeError::json(&e, Some(key), raw);
             return match key {
                 "delete" => Delete::deserialize(inner).map(Message::Delete),
                 "disconnect" => Disconnect::deserialize(inner).map(Message::Disconnect),
@@ -267,82 +260,5 @@ impl Serialize for Message {
             Message::Warning(m) => wrap(serializer, "warning", m),
             Message::Unknown(v) => v.serialize(serializer),
         }
-    }
-}
-
-/// Maximum number of input bytes kept in [`DecodeError::preview`].
-pub const PREVIEW_BYTES: usize = 120;
-
-/// The first [`PREVIEW_BYTES`] bytes of `raw` as text: a UTF-8 sequence cut by the limit is
-/// dropped, other invalid bytes become U+FFFD.
-fn preview(raw: &[u8]) -> String {
-    let cut = raw.get(..PREVIEW_BYTES).unwrap_or(raw);
-    match std::str::from_utf8(cut) {
-        Ok(s) => s.to_owned(),
-        // Only an incomplete sequence at the very end: drop it.
-        Err(e) if e.error_len().is_none() && cut.len() < raw.len() => {
-            String::from_utf8_lossy(cut.get(..e.valid_up_to()).unwrap_or_default()).into_owned()
-        }
-        Err(_) => String::from_utf8_lossy(cut).into_owned(),
-    }
-}
-
-/// A message that is not valid JSON, or whose contents do not fit the model of its type.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("cannot decode v1.1 stream message: {message} (input starts {preview:?})")]
-pub struct DecodeError {
-    message: String,
-    preview: String,
-    category: serde_json::error::Category,
-}
-
-impl DecodeError {
-    fn new(err: &serde_json::Error, key: Option<&str>, raw: &[u8]) -> Self {
-        let message = match key {
-            Some(k) => format!("in `{k}`: {err}"),
-            None => err.to_string(),
-        };
-        DecodeError {
-            message,
-            preview: preview(raw),
-            category: err.classify(),
-        }
-    }
-
-    fn from_utf8_error(err: &std::str::Utf8Error, raw: &[u8]) -> Self {
-        let (message, category) = match err.error_len() {
-            Some(_) => (
-                format!("invalid UTF-8 at byte {}", err.valid_up_to()),
-                serde_json::error::Category::Syntax,
-            ),
-            None => (
-                format!(
-                    "input ends inside a UTF-8 sequence at byte {}",
-                    err.valid_up_to()
-                ),
-                serde_json::error::Category::Eof,
-            ),
-        };
-        DecodeError {
-            message,
-            preview: preview(raw),
-            category,
-        }
-    }
-
-    /// serde_json's description of the problem (with line and column when parsing bytes).
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// The first (at most [`PREVIEW_BYTES`]) bytes of the input, lossily converted to UTF-8.
-    pub fn preview(&self) -> &str {
-        &self.preview
-    }
-
-    /// Whether the input was not JSON (`Syntax`), ended early (`Eof`, e.g. a truncated line),
-    /// or was JSON of the wrong shape (`Data`).
-    pub fn category(&self) -> serde_json::error::Category {
-        self.category
     }
 }

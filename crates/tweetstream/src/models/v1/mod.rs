@@ -38,6 +38,8 @@ pub use notices::*;
 pub use status::*;
 pub use user::*;
 
+pub use crate::models::{DecodeError, PREVIEW_BYTES};
+
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;

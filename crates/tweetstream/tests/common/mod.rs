@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests: an emulator per test and a recording handler.
 #![allow(dead_code)]
 
+pub mod proxies;
+pub mod v1;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -8,7 +11,7 @@ use futures_util::StreamExt;
 use tweetstream::models::v2::{Includes, MatchingRule, Problem, StreamResponse, Tweet};
 use tweetstream::{
     AsyncStreamingClient, ClientBuilder, ConnectionHandler, Error, Event, EventStream, HttpError,
-    ReconnectReason, StreamingHandler,
+    Raw, ReconnectReason, StreamingHandler,
 };
 use tweetstream_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
@@ -95,6 +98,7 @@ impl ConnectionHandler for Recorder {
             ReconnectReason::Http(_) => "http",
             ReconnectReason::RateLimited(_) => "rate_limited",
             ReconnectReason::ServerDisconnect(_) => "server_disconnect",
+            _ => "other",
         };
         self.push(format!("reconnect:{kind}:{}ms", delay.as_millis()));
     }
@@ -167,10 +171,14 @@ pub fn only(log: &[String], keep: &[&str]) -> Vec<String> {
 
 /// The ids of the first `n` tweets of `stream`, which is then disconnected. Any error fails the
 /// test.
-pub async fn take_tweets(mut stream: EventStream<StreamResponse>, n: usize) -> Vec<String> {
+pub async fn take_tweets(mut stream: EventStream<Raw<StreamResponse>>, n: usize) -> Vec<String> {
     let mut ids = Vec::new();
     while let Some(item) = stream.next().await {
-        if let Event::Message(r) = item.expect("no error on this stream") {
+        let event = item.expect("no error on this stream");
+        if let Event::Error(e) = &event {
+            panic!("no error on this stream: {e}");
+        }
+        if let Event::Message(r) = event {
             if let Some(t) = &r.data {
                 ids.push(t.id.to_string());
             }

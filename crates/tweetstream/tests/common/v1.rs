@@ -17,10 +17,8 @@ use tweetstream::{ConnectionHandler, Error, HttpError, ReconnectReason};
 use tweetstream_emulator::data::Source;
 use tweetstream_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, V1Notices};
 
-#[path = "proxies/mod.rs"]
-pub mod proxies;
 #[allow(unused_imports)] // not every test binary that includes this module uses it
-pub use proxies::RecordingProxy;
+pub use super::proxies::{self, RecordingProxy};
 
 pub const CONSUMER_KEY: &str = "ck-test";
 pub const CONSUMER_SECRET: &str = "cs-5ecret";
@@ -190,6 +188,7 @@ impl ConnectionHandler for V1Recorder {
             ReconnectReason::Http(_) => "http",
             ReconnectReason::RateLimited(_) => "rate_limited",
             ReconnectReason::ServerDisconnect(_) => "server_disconnect",
+            _ => "other",
         };
         self.push(format!("reconnect:{kind}:{}ms", delay.as_millis()));
     }
@@ -443,8 +442,12 @@ pub async fn take_statuses(
     use futures_util::StreamExt;
     let mut ids = Vec::new();
     while let Some(item) = events.next().await {
-        if let tweetstream::Event::Message(m) = item.expect("no error on this stream") {
-            if let tweetstream::v1::Message::Status(s) = m.message {
+        let event = item.expect("no error on this stream");
+        if let tweetstream::Event::Error(e) = &event {
+            panic!("no error on this stream: {e}");
+        }
+        if let tweetstream::Event::Message(m) = event {
+            if let tweetstream::v1::Message::Status(s) = m.message() {
                 ids.push(s.id);
                 if ids.len() == n {
                     events.disconnect();
