@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
-use tweetstream::rules::Rule;
+use tweetstream_rules::Rule;
 use tweetstream_emulator::{Emulator, EmulatorHandle, NoRulesPolicy};
 
 async fn start(rate: f64, policy: NoRulesPolicy) -> EmulatorHandle {

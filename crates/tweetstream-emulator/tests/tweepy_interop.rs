@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
-use tweetstream::rules::Rule;
+use tweetstream_rules::Rule;
 use tweetstream_emulator::Emulator;
 
 fn python() -> PathBuf {

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use tweetstream::rules::RuleTweet;
+use tweetstream_rules::RuleTweet;
 
 use super::source::Tweet;
 
@@ -427,7 +427,7 @@ pub(crate) fn tokens(r: &RuleTweet) -> Box<[Box<str>]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tweetstream::rules::RuleUrl;
+    use tweetstream_rules::RuleUrl;
 
     fn toks(text: &str) -> Vec<String> {
         let r = RuleTweet {

@@ -1,6 +1,6 @@
 //! The rule-matching facts ([`RuleTweet`]) of a tweet of the model.
 
-use tweetstream::rules::{MediaKind, RulePlace, RuleTweet, RuleUrl};
+use tweetstream_rules::{MediaKind, RulePlace, RuleTweet, RuleUrl};
 
 use super::model::{Corpus, RefKind, TweetRec};
 use super::v2in::kind_of_key;

@@ -3,9 +3,9 @@
 use std::cell::OnceCell;
 
 use super::ast::{CountKind, HasKind, IsKind, Node, Pred, ProfileField, UserRef};
-use super::operators::{eq_lower, haversine_km, lower};
+use super::operators::{haversine_km, lower};
 use super::tokens::{tokenize, Tokens};
-use super::{MediaKind, RuleTweet};
+use super::{MediaKind, Rule, RuleTweet};
 
 /// A tweet plus lazily computed, cached tokenisations of its text, quoted text, author
 /// profile and URLs.
@@ -119,6 +119,11 @@ impl UserRef {
     }
 }
 
+/// Whether `raw` lower-cased equals `lowered`, without allocating.
+pub(crate) fn eq_lower(raw: &str, lowered: &str) -> bool {
+    raw.chars().flat_map(char::to_lowercase).eq(lowered.chars())
+}
+
 fn point_in_circle(lon: f64, lat: f64, c_lon: f64, c_lat: f64, r_km: f64) -> bool {
     haversine_km(lon, lat, c_lon, c_lat) <= r_km
 }
@@ -221,8 +226,40 @@ fn eval_pred(pred: &Pred, cx: &PreparedTweet<'_>) -> bool {
     }
 }
 
+impl Rule {
+    /// Whether the tweet matches the rule.
+    ///
+    /// To test many rules against one tweet, prefer [`Rule::matches_prepared`] with one
+    /// [`PreparedTweet`], which tokenises the tweet once.
+    pub fn matches(&self, tweet: &RuleTweet) -> bool {
+        self.matches_prepared(&PreparedTweet::new(tweet))
+    }
+
+    /// Whether the tweet matches the rule, reusing the tweet's cached tokenisation.
+    pub fn matches_prepared(&self, tweet: &PreparedTweet<'_>) -> bool {
+        if let Some(n) = self.sample {
+            if sample_bucket(tweet.tweet().id) >= n {
+                return false;
+            }
+        }
+        eval(&self.root, tweet)
+    }
+}
+
+/// Sort every AND's conjuncts so that cheap predicates are tested first.
+pub(crate) fn optimize(node: &mut Node) {
+    match node {
+        Node::And(items, _) => {
+            items.iter_mut().for_each(optimize);
+            items.sort_by_key(Node::cost);
+        }
+        Node::Or(items, _) => items.iter_mut().for_each(optimize),
+        Node::Leaf(_) => {}
+    }
+}
+
 /// Evaluate a rule tree (the `sample:` gate is applied by the caller).
-pub(crate) fn eval(node: &Node, cx: &PreparedTweet<'_>) -> bool {
+fn eval(node: &Node, cx: &PreparedTweet<'_>) -> bool {
     match node {
         Node::And(items, _) => items.iter().all(|n| eval(n, cx)),
         Node::Or(items, _) => items.iter().any(|n| eval(n, cx)),

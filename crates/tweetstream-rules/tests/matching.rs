@@ -1,8 +1,9 @@
 //! Table-driven tests of the rule parser and evaluator.
+#![cfg(feature = "eval")]
 
 use std::collections::HashMap;
 
-use super::*;
+use tweetstream_rules::*;
 
 /// Small builder for test tweets.
 struct B(RuleTweet);

@@ -118,11 +118,6 @@ pub(crate) fn lower(s: &str) -> String {
     s.chars().flat_map(char::to_lowercase).collect()
 }
 
-/// Whether `raw` lower-cased equals `lowered`, without allocating.
-pub(crate) fn eq_lower(raw: &str, lowered: &str) -> bool {
-    raw.chars().flat_map(char::to_lowercase).eq(lowered.chars())
-}
-
 /// Great-circle distance in km.
 pub(crate) fn haversine_km(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());

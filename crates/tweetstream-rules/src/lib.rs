@@ -1,8 +1,20 @@
-//! The v2 filtered-stream rule language: parse, validate and evaluate rules offline.
+//! # tweetstream-rules
+//!
+//! The X (Twitter) v2 filtered-stream rule language: parse, validate and (with the `eval`
+//! feature) evaluate rules offline.
 //!
 //! [`Rule::parse`] checks a rule the way X's rules endpoint does (syntax and semantic checks,
 //! with errors in X's `"... (at position N)"` style); [`validate`] also applies a length limit;
-//! [`Rule::matches`] evaluates a parsed rule against a [`RuleTweet`].
+//! [`check_before_sending`] is the check a client runs before it sends a rule. With the `eval`
+//! feature, `Rule::matches` evaluates a parsed rule against a `RuleTweet`.
+//!
+//! ```
+//! use tweetstream_rules::{validate, Rule, DEFAULT_MAX_RULE_LENGTH};
+//!
+//! assert!(validate("(cat OR dog) has:images -is:retweet", DEFAULT_MAX_RULE_LENGTH).is_ok());
+//! let err = Rule::parse("has:images").unwrap_err();
+//! assert_eq!(err.details, ["is/has/lang cannot be used as a standalone operator (at position 1)"]);
+//! ```
 //!
 //! # Syntax
 //!
@@ -18,10 +30,10 @@
 //! * Quoted strings take `\"` and `\\` escapes. Operator values may be quoted
 //!   (`place:"new york city"`); geo operators take brackets (`point_radius:[lon lat 10km]`).
 //!
-//! # Matching
+//! # Matching (feature `eval`)
 //!
 //! * Keywords, emoji, `"phrases"` and `"proximity"~N` are matched against the tokens of the
-//!   tweet text and, for quote tweets, of the quoted text. Tokenisation splits on whitespace,
+//!   tweet text. Tokenisation splits on whitespace,
 //!   punctuation and symbols (`coca-cola` → `coca`, `cola`), keeps accented letters inside
 //!   tokens (accents are significant), is case-insensitive, and makes each emoji, and each
 //!   Han/kana character, a token. A keyword matches whole tokens (`cat` ≠ "cats"); a keyword
@@ -41,27 +53,31 @@
 //!   `place_country:` ISO code. `point_radius:` / `bounding_box:` match the tweet's point, or
 //!   its place's bounding box when **fully contained**; they never match retweets. Radii and
 //!   box sides must be under 25 miles.
-//! * `sample:N` keeps a deterministic N% of tweets (see [`sample_bucket`]) and applies to the
+//! * `sample:N` keeps a deterministic N% of tweets (see `sample_bucket`) and applies to the
 //!   whole rule wherever it is written.
 //! * `conversation_id:` also matches the conversation's root (a tweet whose
 //!   `conversation_id` is unset and whose own id is the value).
 //!
 //! Operators in [`UNSUPPORTED_OPERATORS`] are rejected with an error naming them.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod ast;
+#[cfg(feature = "eval")]
 mod eval;
 mod lexer;
 mod operators;
 mod parser;
 mod tokens;
+#[cfg(feature = "eval")]
 mod tweet;
 
-#[cfg(test)]
-mod tests;
-
+#[cfg(feature = "eval")]
 pub use eval::{sample_bucket, PreparedTweet};
 pub use operators::{SUPPORTED_OPERATORS, UNSUPPORTED_OPERATORS};
+#[cfg(feature = "eval")]
 pub use tokens::keyword_tokens;
+#[cfg(feature = "eval")]
 pub use tweet::{MediaKind, RulePlace, RuleTweet, RuleUrl};
 
 use std::fmt;
@@ -118,20 +134,11 @@ impl RuleError {
 #[derive(Debug, Clone)]
 pub struct Rule {
     value: String,
+    /// The rule tree and its `sample:` percentage: what the evaluator runs.
+    #[cfg_attr(not(feature = "eval"), allow(dead_code))]
     root: ast::Node,
+    #[cfg_attr(not(feature = "eval"), allow(dead_code))]
     sample: Option<u8>,
-}
-
-/// Sort every AND's conjuncts so that cheap predicates are tested first.
-fn optimize(node: &mut ast::Node) {
-    match node {
-        ast::Node::And(items, _) => {
-            items.iter_mut().for_each(optimize);
-            items.sort_by_key(ast::Node::cost);
-        }
-        ast::Node::Or(items, _) => items.iter_mut().for_each(optimize),
-        ast::Node::Leaf(_) => {}
-    }
 }
 
 impl Rule {
@@ -145,6 +152,7 @@ impl Rule {
             )]));
         }
         let items = lexer::lex(&chars).map_err(|p| RuleError::from_problems(vec![p]))?;
+        #[cfg_attr(not(feature = "eval"), allow(unused_mut))]
         let (mut root, term_problems) =
             parser::parse(items, chars.len() + 1).map_err(|p| RuleError::from_problems(vec![p]))?;
         let mut problems = parser::check(&root);
@@ -153,7 +161,8 @@ impl Rule {
             return Err(RuleError::from_problems(problems));
         }
         let sample = parser::sample_of(&root);
-        optimize(&mut root);
+        #[cfg(feature = "eval")]
+        eval::optimize(&mut root);
         Ok(Rule {
             value: value.to_string(),
             root,
@@ -164,24 +173,6 @@ impl Rule {
     /// The rule text as given.
     pub fn value(&self) -> &str {
         &self.value
-    }
-
-    /// Whether the tweet matches the rule.
-    ///
-    /// To test many rules against one tweet, prefer [`Rule::matches_prepared`] with one
-    /// [`PreparedTweet`], which tokenises the tweet once.
-    pub fn matches(&self, tweet: &RuleTweet) -> bool {
-        self.matches_prepared(&PreparedTweet::new(tweet))
-    }
-
-    /// Whether the tweet matches the rule, reusing the tweet's cached tokenisation.
-    pub fn matches_prepared(&self, tweet: &PreparedTweet<'_>) -> bool {
-        if let Some(n) = self.sample {
-            if sample_bucket(tweet.tweet().id) >= n {
-                return false;
-            }
-        }
-        eval::eval(&self.root, tweet)
     }
 }
 
