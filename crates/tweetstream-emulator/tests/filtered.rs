@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
-use tweetstream_rules::Rule;
 use tweetstream_emulator::{Emulator, EmulatorHandle, NoRulesPolicy};
+use tweetstream_rules::Rule;
 
 async fn start(rate: f64, policy: NoRulesPolicy) -> EmulatorHandle {
     Emulator::builder()

@@ -63,6 +63,7 @@
 #![forbid(unsafe_code)]
 
 mod ast;
+mod error;
 #[cfg(feature = "eval")]
 mod eval;
 mod lexer;
@@ -72,6 +73,7 @@ mod tokens;
 #[cfg(feature = "eval")]
 mod tweet;
 
+pub use error::{RuleError, RuleErrorKind};
 #[cfg(feature = "eval")]
 pub use eval::{sample_bucket, PreparedTweet};
 pub use operators::{SUPPORTED_OPERATORS, UNSUPPORTED_OPERATORS};
@@ -80,55 +82,10 @@ pub use tokens::keyword_tokens;
 #[cfg(feature = "eval")]
 pub use tweet::{MediaKind, RulePlace, RuleTweet, RuleUrl};
 
-use std::fmt;
+use error::Problem;
 
 /// Default maximum rule length (characters), as for X's Essential/Elevated and pay-per-use core tiers.
 pub const DEFAULT_MAX_RULE_LENGTH: usize = 512;
-
-/// At most this many details are reported for one rule.
-const MAX_DETAILS: usize = 10;
-
-/// A rule that failed to parse.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleError {
-    /// One line per problem, in X's style ("... (at position N)").
-    pub details: Vec<String>,
-    /// 1-based character position of the first problem, when known.
-    pub position: Option<usize>,
-}
-
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.details.join("; "))
-    }
-}
-
-impl std::error::Error for RuleError {}
-
-/// One problem found while parsing: a message and a 1-based character position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Problem {
-    msg: String,
-    pos: usize,
-}
-
-impl Problem {
-    pub(crate) fn new(msg: String, pos: usize) -> Problem {
-        Problem { msg, pos }
-    }
-}
-
-impl RuleError {
-    fn from_problems(problems: Vec<Problem>) -> RuleError {
-        let position = problems.iter().map(|p| p.pos).min();
-        let details = problems
-            .into_iter()
-            .take(MAX_DETAILS)
-            .map(|p| format!("{} (at position {})", p.msg, p.pos))
-            .collect();
-        RuleError { details, position }
-    }
-}
 
 /// A parsed rule.
 #[derive(Debug, Clone)]
@@ -147,6 +104,7 @@ impl Rule {
         let chars: Vec<char> = value.chars().collect();
         if chars.iter().all(|c| c.is_whitespace()) {
             return Err(RuleError::from_problems(vec![Problem::new(
+                RuleErrorKind::Empty,
                 "Rule must not be empty".to_string(),
                 1,
             )]));
@@ -189,26 +147,9 @@ impl std::str::FromStr for Rule {
 pub fn validate(value: &str, max_len: usize) -> Result<(), RuleError> {
     let len = value.chars().count();
     if len > max_len {
-        return Err(RuleError {
-            details: vec![format!(
-                "Rule is too long: {len} characters, the limit is {max_len}"
-            )],
-            position: None,
-        });
+        return Err(RuleError::too_long(len, max_len));
     }
     Rule::parse(value).map(|_| ())
-}
-
-impl RuleError {
-    /// Whether the rule is valid for X but uses an operator tweetstream's evaluator cannot run
-    /// (see [`UNSUPPORTED_OPERATORS`]).
-    pub fn is_unsupported_operator(&self) -> bool {
-        !self.details.is_empty()
-            && self
-                .details
-                .iter()
-                .all(|d| d.contains("is not supported by tweetstream's evaluator"))
-    }
 }
 
 /// The check the client runs before sending a rule: the length limit and the syntax. Operators

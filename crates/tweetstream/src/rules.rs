@@ -16,6 +16,6 @@
 //! ```
 
 pub use tweetstream_rules::{
-    check_before_sending, validate, Rule, RuleError, DEFAULT_MAX_RULE_LENGTH, SUPPORTED_OPERATORS,
-    UNSUPPORTED_OPERATORS,
+    check_before_sending, validate, Rule, RuleError, RuleErrorKind, DEFAULT_MAX_RULE_LENGTH,
+    SUPPORTED_OPERATORS, UNSUPPORTED_OPERATORS,
 };

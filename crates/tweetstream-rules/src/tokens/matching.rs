@@ -154,4 +154,3 @@ fn augment(
     }
     false
 }
-
