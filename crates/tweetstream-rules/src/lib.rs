@@ -33,8 +33,7 @@
 //! # Matching (feature `eval`)
 //!
 //! * Keywords, emoji, `"phrases"` and `"proximity"~N` are matched against the tokens of the
-//!   tweet text. Tokenisation splits on whitespace,
-//!   punctuation and symbols (`coca-cola` → `coca`, `cola`), keeps accented letters inside
+//!   tweet text. Tokenisation splits on whitespace, punctuation and symbols (`coca-cola` → `coca`, `cola`), keeps accented letters inside
 //!   tokens (accents are significant), is case-insensitive, and makes each emoji, and each
 //!   Han/kana character, a token. A keyword matches whole tokens (`cat` ≠ "cats"); a keyword
 //!   that tokenises into several tokens (`coca-cola`, `東京`) matches them consecutively.
@@ -57,6 +56,16 @@
 //!   whole rule wherever it is written.
 //! * `conversation_id:` also matches the conversation's root (a tweet whose
 //!   `conversation_id` is unset and whose own id is the value).
+//! * **Quote Tweets** match on their own content and on the quoted Post's, as X documents for
+//!   the filtered stream: the content operators (keywords, emoji, phrases, proximity, `#`,
+//!   `@`, `$`, `url:`, `url_contains:`, and `has:` hashtags/cashtags/mentions/links/media/
+//!   images/videos) match when the Quote Tweet or the quoted Post satisfies them (so a
+//!   negated one excludes a Quote Tweet whose quoted Post has it). Each term is tested on its
+//!   own: `true rust` matches "So true" quoting "Rust is out", a phrase never spans the two
+//!   texts. The other operators (author, reply, retweet, `is:`, `lang:`, place and geo,
+//!   profile, counts, `source:`, ids) test the Quote Tweet itself. See `RuleQuoted`.
+//! * `-is:nullcast` leaves out nullcast Posts (created for promotion only, not shown in
+//!   timelines); `is:nullcast` must be negated, as X requires.
 //!
 //! Operators in [`UNSUPPORTED_OPERATORS`] are rejected with an error naming them.
 #![deny(missing_docs)]
@@ -80,7 +89,7 @@ pub use operators::{SUPPORTED_OPERATORS, UNSUPPORTED_OPERATORS};
 #[cfg(feature = "eval")]
 pub use tokens::keyword_tokens;
 #[cfg(feature = "eval")]
-pub use tweet::{MediaKind, RulePlace, RuleTweet, RuleUrl};
+pub use tweet::{MediaKind, RulePlace, RuleQuoted, RuleTweet, RuleUrl};
 
 use error::Problem;
 

@@ -403,7 +403,7 @@ pub(crate) fn tokens(r: &RuleTweet) -> Box<[Box<str>]> {
     for chunk in r.text.split(char::is_whitespace) {
         add_chunk(&mut out, chunk, 0);
     }
-    // v1.1 `track` looks at the tweet's own text only (not `quoted_text`).
+    // v1.1 `track` looks at the tweet's own text only (not the quoted Post's, `r.quoted`).
     for h in &r.hashtags {
         let h = h.to_lowercase();
         out.push(format!("#{h}"));
