@@ -67,7 +67,7 @@ async fn list(client: &AsyncStreamingClient, json: bool) -> Result<(), CliError>
 }
 
 fn check_offline(value: &str) -> Result<(), CliError> {
-    tweetstream::rules::check_before_sending(value, tweetstream::CLIENT_MAX_RULE_LENGTH)
+    tweetstream::rules::check_before_sending(value, tweetstream::rules::DEFAULT_MAX_RULE_LENGTH)
         .map_err(|e| CliError::usage(format!("invalid rule {value:?}: {e}")))
 }
 
@@ -265,9 +265,10 @@ pub fn parse_rules_file(text: &str) -> Result<Vec<Wanted>, CliError> {
             Some((v, t)) => (v.trim(), Some(t.trim()).filter(|t| !t.is_empty())),
             None => (line.trim(), None),
         };
-        if let Err(e) =
-            tweetstream::rules::check_before_sending(value, tweetstream::CLIENT_MAX_RULE_LENGTH)
-        {
+        if let Err(e) = tweetstream::rules::check_before_sending(
+            value,
+            tweetstream::rules::DEFAULT_MAX_RULE_LENGTH,
+        ) {
             return Err(CliError::usage(format!(
                 "line {}: invalid rule {value:?}: {e}",
                 i + 1

@@ -156,8 +156,11 @@ pub async fn filter(
     let p = params(&args.fields);
     p.validate().map_err(|e| CliError::from_lib("", &e))?;
     for r in &rules {
-        tweetstream::rules::check_before_sending(&r.value, tweetstream::CLIENT_MAX_RULE_LENGTH)
-            .map_err(|e| CliError::usage(format!("invalid rule {:?}: {e}", r.value)))?;
+        tweetstream::rules::check_before_sending(
+            &r.value,
+            tweetstream::rules::DEFAULT_MAX_RULE_LENGTH,
+        )
+        .map_err(|e| CliError::usage(format!("invalid rule {:?}: {e}", r.value)))?;
     }
     let (client, base) = client(global)?;
     let sink = Sink::open(&spec)?;

@@ -93,8 +93,9 @@ pub use tweet::{MediaKind, RulePlace, RuleQuoted, RuleTweet, RuleUrl};
 
 use error::Problem;
 
-/// Default maximum rule length (characters), as for X's Essential/Elevated and pay-per-use core tiers.
-pub const DEFAULT_MAX_RULE_LENGTH: usize = 512;
+/// Default maximum rule length, in characters: 1,024, what X's pay-per-use and Pro tiers allow
+/// (Enterprise allows 2,048; the old Essential and Elevated tiers allowed 512).
+pub const DEFAULT_MAX_RULE_LENGTH: usize = 1024;
 
 /// A parsed rule.
 #[derive(Debug, Clone)]

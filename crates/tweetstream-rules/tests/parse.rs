@@ -197,10 +197,18 @@ fn error_shape_and_positions() {
 
 #[test]
 fn validate_length_in_chars() {
-    assert!(validate(&"a".repeat(512), DEFAULT_MAX_RULE_LENGTH).is_ok());
-    let e = validate(&"a".repeat(513), DEFAULT_MAX_RULE_LENGTH).unwrap_err();
-    assert!(e.to_string().contains("too long"), "{e}");
-    assert!(validate(&"é".repeat(512), DEFAULT_MAX_RULE_LENGTH).is_ok());
+    // X's pay-per-use and Pro tiers: 1,024 characters.
+    assert_eq!(DEFAULT_MAX_RULE_LENGTH, 1024);
+    assert!(validate(&"a".repeat(1024), DEFAULT_MAX_RULE_LENGTH).is_ok());
+    let e = validate(&"a".repeat(1025), DEFAULT_MAX_RULE_LENGTH).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Rule is too long: 1025 characters, the limit is 1024"
+    );
+    // Characters, not bytes.
+    assert!(validate(&"é".repeat(1024), DEFAULT_MAX_RULE_LENGTH).is_ok());
+    // The old Essential limit still works when asked for.
+    assert!(validate(&"a".repeat(513), 512).is_err());
     assert!(validate("has:media", 512).is_err());
     assert!(validate(&format!("{} cat", "x ".repeat(400)), 1024).is_ok());
 }

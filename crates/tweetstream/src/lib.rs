@@ -84,8 +84,7 @@ mod stream;
 pub mod v1;
 
 pub use client::{
-    AsyncStreamingClient, ClientBuilder, RuleSelector, CLIENT_MAX_RULE_LENGTH, DEFAULT_API_BASE,
-    DEFAULT_V2_STALL_TIMEOUT,
+    AsyncStreamingClient, ClientBuilder, RuleSelector, DEFAULT_API_BASE, DEFAULT_V2_STALL_TIMEOUT,
 };
 /// The string type of the typed models: a `String` that keeps up to 24 bytes inline (ids, dates,
 /// languages, user names), so decoding them allocates nothing. It derefs to `str`.
