@@ -398,7 +398,7 @@ others are deleted and the missing ones added. The diff is printed on stdout: `-
     #[command(after_help = "\
 Examples:
   tweetstream rules validate 'cat has:images' '(rust OR go'
-  tweetstream rules validate --max-length 1024 \"$(cat long-rule.txt)\"
+  tweetstream rules validate --max-length 2048 \"$(cat long-rule.txt)\"
   tweetstream rules validate -- '-is:retweet cat'   # `--` before values that start with -
 
 Exit code 0 when every rule is valid, 2 when one is not (the problem is named on stderr).")]
@@ -406,7 +406,8 @@ Exit code 0 when every rule is valid, 2 when one is not (the problem is named on
         /// The rules.
         #[arg(required = true, value_name = "VALUE")]
         values: Vec<String>,
-        /// Maximum length in characters (512 on most tiers, 1024 or 2048 on some).
+        /// Maximum length in characters (1024 on pay-per-use and Pro, 2048 on Enterprise, 512 on
+        /// the old Essential and Elevated tiers).
         #[arg(long, value_name = "CHARS", default_value_t = tweetstream::rules::DEFAULT_MAX_RULE_LENGTH)]
         max_length: usize,
     },

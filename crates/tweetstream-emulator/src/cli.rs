@@ -58,7 +58,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Maximum rule length.
-    #[arg(long, default_value_t = tweetstream::rules::DEFAULT_MAX_RULE_LENGTH)]
+    #[arg(long, default_value_t = tweetstream_rules::DEFAULT_MAX_RULE_LENGTH)]
     pub max_rule_length: usize,
     /// Maximum number of rules per app.
     #[arg(long, default_value_t = 1000)]

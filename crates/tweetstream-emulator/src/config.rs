@@ -169,7 +169,7 @@ impl Default for Config {
             rate: 0.0,
             keep_alive_v2: Duration::from_secs(20),
             keep_alive_v1: Duration::from_secs(30),
-            max_rule_length: tweetstream::rules::DEFAULT_MAX_RULE_LENGTH,
+            max_rule_length: tweetstream_rules::DEFAULT_MAX_RULE_LENGTH,
             max_rules: 1_000,
             connection_policy: ConnectionPolicy::RefuseNew,
             max_connections: 1,

@@ -132,7 +132,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Maximum rule length in characters (default 512).
+    /// Maximum rule length in characters (default 1024,
+    /// [`tweetstream_rules::DEFAULT_MAX_RULE_LENGTH`]).
     pub fn max_rule_length(mut self, chars: usize) -> Self {
         self.config.max_rule_length = chars;
         self

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::watch;
-use tweetstream::rules::{Rule, RuleError};
+use tweetstream_rules::{Rule, RuleError};
 
 /// A stored rule, as returned by [`crate::EmulatorHandle::rules`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -180,7 +180,7 @@ impl RulesStore {
             let mut problems: Vec<(String, AddProblem)> = Vec::new();
             let mut fresh: Vec<Arc<StoredRule>> = Vec::new();
             for (value, tag) in rules {
-                if let Err(e) = tweetstream::rules::validate(&value, max_len) {
+                if let Err(e) = tweetstream_rules::validate(&value, max_len) {
                     problems.push((value, AddProblem::Invalid(e)));
                     continue;
                 }

@@ -108,6 +108,7 @@ fn synthetic_variety() {
     let mut media_kinds = HashSet::new();
     let mut levels = HashSet::new();
     let mut authors = HashSet::new();
+    let mut nullcasts = 0;
     for seq in 0..src.base_len() as u64 {
         let t = src.get(seq);
         let ri = t.rule_input();
@@ -122,7 +123,7 @@ fn synthetic_variety() {
         }
         rts += usize::from(ri.retweet_of.is_some());
         replies += usize::from(ri.in_reply_to_tweet_id.is_some());
-        quotes += usize::from(ri.quoted_tweet_id.is_some());
+        quotes += usize::from(ri.quoted.is_some());
         places += usize::from(ri.place.is_some());
         coords += usize::from(ri.coordinates.is_some());
         verified += usize::from(ri.author_verified);
@@ -138,10 +139,18 @@ fn synthetic_variety() {
         }
         let p = v2(&src, &mut r, seq);
         polls += usize::from(p["data"]["attachments"]["poll_ids"].is_array());
+        // A nullcast Post says so in `scopes` (rendered by Shape::full()).
+        assert_eq!(
+            ri.nullcast,
+            p["data"]["scopes"]["followers"] == false,
+            "{}",
+            p["data"]
+        );
+        nullcasts += usize::from(ri.nullcast);
         levels.insert(v1(&src, seq)["filter_level"].as_str().unwrap().to_string());
     }
     eprintln!(
-        "langs {langs:?} words {word_hits:?} rt {rts} replies {replies} quotes {quotes} polls {polls} places {places} \
+        "langs {langs:?} words {word_hits:?} rt {rts} replies {replies} quotes {quotes} nullcasts {nullcasts} polls {polls} places {places} \
          coords {coords} verified {verified} authors {}",
         authors.len()
     );
@@ -153,6 +162,8 @@ fn synthetic_variety() {
         );
     }
     assert!(rts > 400 && replies > 400 && quotes > 150 && polls > 30);
+    // About 1% of the originals are nullcast (promoted-only) Posts.
+    assert!((10..100).contains(&nullcasts), "{nullcasts} nullcast Posts");
     assert!(places > 200 && coords > 50 && verified > 100);
     assert!(
         multibyte > 1000
@@ -253,7 +264,7 @@ fn renumbering_keeps_threads_together() {
             {
                 let orig0 = match rt["type"].as_str().unwrap() {
                     "retweeted" => t.rule_input().retweet_of.as_ref().unwrap().0,
-                    "quoted" => t.rule_input().quoted_tweet_id.unwrap(),
+                    "quoted" => t.rule_input().quoted.as_ref().unwrap().id,
                     _ => t.rule_input().in_reply_to_tweet_id.unwrap(),
                 };
                 let target = base[&orig0];

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
-use tweetstream::rules::Rule;
+use tweetstream_emulator::data::Source;
 use tweetstream_emulator::{Emulator, EmulatorHandle, NoRulesPolicy};
+use tweetstream_rules::Rule;
 
 async fn start(rate: f64, policy: NoRulesPolicy) -> EmulatorHandle {
     Emulator::builder()
@@ -307,4 +308,79 @@ async fn recovery_replays_a_window_then_closes() {
 /// The wall-clock time the emulator started (its timeline's origin).
 fn emu_start_wall(emu: &EmulatorHandle) -> time::OffsetDateTime {
     time::OffsetDateTime::from(emu.started_at())
+}
+
+/// X matches a Quote Tweet on the quoted Post's content too: a rule on a hashtag that only the
+/// quoted Post has delivers the quote, with the quoted Post in `includes.tweets`.
+#[tokio::test]
+async fn delivers_a_quote_whose_quoted_post_matches() {
+    let src = Source::synthetic(3);
+    let lacks = |ri: &tweetstream_rules::RuleTweet, tag: &str| {
+        !ri.hashtags.iter().any(|h| h.eq_ignore_ascii_case(tag))
+            && !ri.text.to_lowercase().contains(&tag.to_lowercase())
+    };
+    let (seq, tag) = (0..src.base_len() as u64)
+        .find_map(|s| {
+            let ri = src.get(s).rule_input();
+            let quoted = ri.quoted.as_ref()?;
+            let tag = quoted.hashtags.iter().find(|h| lacks(ri, h))?;
+            Some((s, tag.clone()))
+        })
+        .expect("a quote whose quoted Post has a hashtag of its own");
+    let rule = format!("#{tag} is:quote");
+    let parsed = Rule::parse(&rule).unwrap();
+    // Without its quoted part the quote would not match: the match comes from the quoted Post.
+    let own_only = tweetstream_rules::RuleTweet {
+        quoted: None,
+        ..src.get(seq).rule_input().clone()
+    };
+    assert!(!parsed.matches(&own_only));
+    let expected: Vec<u64> = (0..=seq)
+        .map(|s| src.get(s))
+        .filter(|t| parsed.matches(t.rule_input()))
+        .map(|t| t.id())
+        .collect();
+    assert_eq!(expected.last(), Some(&src.get(seq).id()));
+
+    let emu = Emulator::builder()
+        .bearer_token("tok")
+        .source(src)
+        .start()
+        .await
+        .unwrap();
+    emu.add_rule(&rule, Some("quoted")).unwrap();
+    let resp = connect(
+        &emu,
+        "?tweet.fields=entities,referenced_tweets&expansions=referenced_tweets.id",
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let mut lines = Lines::new(resp);
+    let msgs = lines.take_json(expected.len()).await;
+    assert_eq!(v2_ids(&msgs), expected);
+
+    let quote = msgs.last().unwrap();
+    assert_schema("FilteredStreamingTweetResponse", quote);
+    assert_eq!(quote["matching_rules"][0]["tag"], "quoted");
+    let tags = |tweet: &Value| -> Vec<String> {
+        tweet["entities"]["hashtags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| h["tag"].as_str().unwrap().to_lowercase())
+            .collect()
+    };
+    let data = &quote["data"];
+    assert!(!tags(data).contains(&tag.to_lowercase()), "{data}");
+    let refs = data["referenced_tweets"].as_array().unwrap();
+    let quoted_ref = refs.iter().find(|r| r["type"] == "quoted").unwrap();
+    let quoted = quote["includes"]["tweets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == quoted_ref["id"])
+        .unwrap();
+    assert!(tags(quoted).contains(&tag.to_lowercase()), "{quoted}");
+    drop(lines);
+    emu.shutdown().await;
 }

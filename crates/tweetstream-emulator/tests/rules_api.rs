@@ -177,7 +177,7 @@ async fn dry_run_changes_nothing() {
 fn invalid_value() -> &'static str {
     ["--b", "(", "\"", "   "]
         .into_iter()
-        .find(|v| tweetstream::rules::Rule::parse(v).is_err())
+        .find(|v| tweetstream_rules::Rule::parse(v).is_err())
         .unwrap()
 }
 
@@ -210,7 +210,7 @@ async fn per_rule_errors_duplicate_invalid_too_long_cap() {
 
     // Invalid syntax: details from the parser; nothing of the request is created.
     let bad = invalid_value();
-    let expected = tweetstream::rules::Rule::parse(bad).unwrap_err();
+    let expected = tweetstream_rules::Rule::parse(bad).unwrap_err();
     let req = json!({"add":[{"value":"bird"},{"value":bad}]}).to_string();
     let (status, body) = post(&emu, "", &req).await;
     assert_eq!(status, 200);

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
-use tweetstream::rules::Rule;
 use tweetstream_emulator::Emulator;
+use tweetstream_rules::Rule;
 
 fn python() -> PathBuf {
     if let Ok(p) = std::env::var("TWEETSTREAM_PYTHON") {

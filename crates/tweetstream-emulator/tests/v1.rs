@@ -13,12 +13,7 @@ use tweetstream_emulator::{
 };
 
 fn creds() -> Credentials {
-    Credentials {
-        consumer_key: "ck".into(),
-        consumer_secret: "cs".into(),
-        access_token: "at".into(),
-        access_token_secret: "ats".into(),
-    }
+    Credentials::new("ck", "cs", "at", "ats")
 }
 
 fn builder() -> tweetstream_emulator::EmulatorBuilder {
@@ -144,10 +139,8 @@ async fn signed_filter_delivers_matching_statuses() {
 #[tokio::test]
 async fn oauth_failures_are_401_with_a_reason() {
     let emu = builder().start().await.unwrap();
-    let mut wrong_secret = creds();
-    wrong_secret.consumer_secret = "nope".into();
-    let mut wrong_key = creds();
-    wrong_key.consumer_key = "other".into();
+    let wrong_secret = Credentials::new("ck", "nope", "at", "ats");
+    let wrong_key = Credentials::new("other", "cs", "at", "ats");
     let n = nonce();
     let cases: Vec<(reqwest::Response, &str)> = vec![
         (

@@ -24,9 +24,29 @@ pub struct TweetStream {
 }
 
 impl TweetStream {
+    /// `GET /2/tweets/sample/stream`, the 1% sample.
+    pub fn sample(params: &StreamParams) -> Result<TweetStream, Error> {
+        TweetStream::new("2/tweets/sample/stream", params, 0)
+    }
+
+    /// `GET /2/tweets/search/stream`, the filtered stream.
+    pub fn filter(params: &StreamParams) -> Result<TweetStream, Error> {
+        TweetStream::new("2/tweets/search/stream", params, 0)
+    }
+
+    /// `GET /2/tweets/firehose/stream` (partition 1–20 required).
+    pub fn firehose(params: &StreamParams) -> Result<TweetStream, Error> {
+        TweetStream::new("2/tweets/firehose/stream", params, 20)
+    }
+
+    /// `GET /2/tweets/sample10/stream` (partition 1–2 required).
+    pub fn sample10(params: &StreamParams) -> Result<TweetStream, Error> {
+        TweetStream::new("2/tweets/sample10/stream", params, 2)
+    }
+
     /// The stream at `path` (such as `2/tweets/sample/stream`) with `params`, validated for a
     /// stream with `partitions` partitions (0: not partitioned).
-    pub(crate) fn new(
+    fn new(
         path: &'static str,
         params: &StreamParams,
         partitions: u32,
@@ -132,7 +152,7 @@ impl<Md: Mode> Client<Bearer, Md> {
         &self,
         params: StreamParams,
     ) -> Result<EventStream<Raw<StreamResponse>, Md>, Error> {
-        self.open(TweetStream::new("2/tweets/sample/stream", &params, 0)?)
+        self.open(TweetStream::sample(&params)?)
     }
 
     /// The filtered stream, `GET /2/tweets/search/stream`: tweets matching the app's rules.
@@ -140,7 +160,7 @@ impl<Md: Mode> Client<Bearer, Md> {
         &self,
         params: StreamParams,
     ) -> Result<EventStream<Raw<StreamResponse>, Md>, Error> {
-        self.open(TweetStream::new("2/tweets/search/stream", &params, 0)?)
+        self.open(TweetStream::filter(&params)?)
     }
 
     /// The firehose, `GET /2/tweets/firehose/stream` (partition 1–20 required).
@@ -148,7 +168,7 @@ impl<Md: Mode> Client<Bearer, Md> {
         &self,
         params: StreamParams,
     ) -> Result<EventStream<Raw<StreamResponse>, Md>, Error> {
-        self.open(TweetStream::new("2/tweets/firehose/stream", &params, 20)?)
+        self.open(TweetStream::firehose(&params)?)
     }
 
     /// The 10% sample, `GET /2/tweets/sample10/stream` (partition 1–2 required).
@@ -156,6 +176,6 @@ impl<Md: Mode> Client<Bearer, Md> {
         &self,
         params: StreamParams,
     ) -> Result<EventStream<Raw<StreamResponse>, Md>, Error> {
-        self.open(TweetStream::new("2/tweets/sample10/stream", &params, 2)?)
+        self.open(TweetStream::sample10(&params)?)
     }
 }

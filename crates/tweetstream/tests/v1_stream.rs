@@ -13,6 +13,7 @@ use common_v1::*;
 use futures_util::StreamExt;
 use tokio::time::Instant;
 use tweetstream::blocking;
+use tweetstream::oauth::Credentials;
 use tweetstream::v1::{FilterLevel, FilterParams, Message, SampleParams};
 use tweetstream::{Error, Event};
 use tweetstream_emulator::{
@@ -153,8 +154,12 @@ async fn sample_get_with_query_parameters_is_signed_too() {
 #[tokio::test(start_paused = true)]
 async fn wrong_consumer_secret_is_a_fatal_401_with_the_body() {
     let emu = start(emulator().rate(100.0)).await;
-    let mut bad = creds();
-    bad.consumer_secret = "not-the-secret".into();
+    let bad = Credentials::new(
+        CONSUMER_KEY,
+        "not-the-secret",
+        ACCESS_TOKEN,
+        ACCESS_TOKEN_SECRET,
+    );
     let stream = tweetstream::v1::AsyncStream::builder(bad)
         .api_base(emu.base_url())
         .build()
@@ -1321,8 +1326,7 @@ fn blocking_run_returns_the_fatal_error_and_the_server_disconnect() {
     assert!(matches!(err, Error::ServerDisconnect(_)), "{err:?}");
     assert_eq!(rec.count("disconnect_message:6:"), 1);
     // Wrong credentials: 401, in threaded mode too.
-    let mut bad = creds();
-    bad.access_token_secret = "wrong".into();
+    let bad = Credentials::new(CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, "wrong");
     let stream = blocking::Stream::from_builder(
         tweetstream::v1::AsyncStream::builder(bad).api_base(emu.base_url()),
     )

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use tweetstream::rules::RuleTweet;
+use tweetstream_rules::RuleTweet;
 
 use super::source::Tweet;
 
@@ -403,7 +403,7 @@ pub(crate) fn tokens(r: &RuleTweet) -> Box<[Box<str>]> {
     for chunk in r.text.split(char::is_whitespace) {
         add_chunk(&mut out, chunk, 0);
     }
-    // v1.1 `track` looks at the tweet's own text only (not `quoted_text`).
+    // v1.1 `track` looks at the tweet's own text only (not the quoted Post's, `r.quoted`).
     for h in &r.hashtags {
         let h = h.to_lowercase();
         out.push(format!("#{h}"));
@@ -427,7 +427,7 @@ pub(crate) fn tokens(r: &RuleTweet) -> Box<[Box<str>]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tweetstream::rules::RuleUrl;
+    use tweetstream_rules::RuleUrl;
 
     fn toks(text: &str) -> Vec<String> {
         let r = RuleTweet {

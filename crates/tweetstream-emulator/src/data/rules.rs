@@ -1,6 +1,6 @@
 //! The rule-matching facts ([`RuleTweet`]) of a tweet of the model.
 
-use tweetstream::rules::{MediaKind, RulePlace, RuleTweet, RuleUrl};
+use tweetstream_rules::{MediaKind, RulePlace, RuleQuoted, RuleTweet, RuleUrl};
 
 use super::model::{Corpus, RefKind, TweetRec};
 use super::v2in::kind_of_key;
@@ -9,6 +9,94 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
     if !v.iter().any(|x| x == s) {
         v.push(s.to_string());
     }
+}
+
+/// The entities of a Post (and, for a retweet, of the original), each listed once.
+struct Entities {
+    hashtags: Vec<String>,
+    cashtags: Vec<String>,
+    mentions: Vec<String>,
+    urls: Vec<RuleUrl>,
+}
+
+fn entities<'a>(sources: impl Iterator<Item = &'a TweetRec>) -> Entities {
+    let mut out = Entities {
+        hashtags: Vec::new(),
+        cashtags: Vec::new(),
+        mentions: Vec::new(),
+        urls: Vec::new(),
+    };
+    for src in sources {
+        for h in &src.entities.hashtags {
+            push_unique(&mut out.hashtags, &h.tag);
+        }
+        for h in &src.entities.cashtags {
+            push_unique(&mut out.cashtags, &h.tag);
+        }
+        for m in &src.entities.mentions {
+            push_unique(&mut out.mentions, &m.username);
+        }
+        for u in &src.entities.urls {
+            if !out.urls.iter().any(|x| x.url == u.url) {
+                out.urls.push(RuleUrl {
+                    url: u.url.clone(),
+                    expanded_url: u.expanded_url.clone(),
+                    display_url: u.display_url.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn media_kinds(c: &Corpus, keys: &[String]) -> Vec<MediaKind> {
+    keys.iter()
+        .map(|k| {
+            let kind = c
+                .media(k)
+                .map(|m| m.kind.as_str())
+                .unwrap_or_else(|| kind_of_key(k));
+            match kind {
+                "video" => MediaKind::Video,
+                "animated_gif" => MediaKind::AnimatedGif,
+                _ => MediaKind::Photo,
+            }
+        })
+        .collect()
+}
+
+/// The content of the quoted Post `id`, which the content operators match too (only its id
+/// when the corpus does not hold it).
+fn quoted_part(c: &Corpus, id: u64) -> RuleQuoted {
+    let Some(q) = c.tweet(id) else {
+        return RuleQuoted {
+            id,
+            ..RuleQuoted::default()
+        };
+    };
+    let Entities {
+        hashtags,
+        cashtags,
+        mentions,
+        urls,
+    } = entities(std::iter::once(q));
+    RuleQuoted {
+        id,
+        text: q.text.clone(),
+        hashtags,
+        cashtags,
+        mentions,
+        urls,
+        media: media_kinds(c, &q.media_keys),
+    }
+}
+
+/// Whether the Post is a nullcast (promoted-only) Post: X marks those with
+/// `"scopes": {"followers": false}`.
+fn is_nullcast(t: &TweetRec) -> bool {
+    t.extra.iter().any(|(k, v)| {
+        k == "scopes" && v.get("followers").and_then(serde_json::Value::as_bool) == Some(false)
+    })
 }
 
 /// Build the facts of tweet `t` (ids of loop 0).
@@ -24,30 +112,12 @@ pub(crate) fn rule_tweet(c: &Corpus, t: &TweetRec) -> RuleTweet {
         _ => t.text.clone(),
     };
 
-    let mut hashtags = Vec::new();
-    let mut cashtags = Vec::new();
-    let mut mentions = Vec::new();
-    let mut urls: Vec<RuleUrl> = Vec::new();
-    for src in std::iter::once(t).chain(orig) {
-        for h in &src.entities.hashtags {
-            push_unique(&mut hashtags, &h.tag);
-        }
-        for h in &src.entities.cashtags {
-            push_unique(&mut cashtags, &h.tag);
-        }
-        for m in &src.entities.mentions {
-            push_unique(&mut mentions, &m.username);
-        }
-        for u in &src.entities.urls {
-            if !urls.iter().any(|x| x.url == u.url) {
-                urls.push(RuleUrl {
-                    url: u.url.clone(),
-                    expanded_url: u.expanded_url.clone(),
-                    display_url: u.display_url.clone(),
-                });
-            }
-        }
-    }
+    let Entities {
+        hashtags,
+        cashtags,
+        mut mentions,
+        urls,
+    } = entities(std::iter::once(t).chain(orig));
     if let Some(u) = orig_author {
         push_unique(&mut mentions, &u.username);
     }
@@ -57,20 +127,7 @@ pub(crate) fn rule_tweet(c: &Corpus, t: &TweetRec) -> RuleTweet {
     } else {
         t.media_keys.as_slice()
     };
-    let media = media_keys
-        .iter()
-        .map(|k| {
-            let kind = c
-                .media(k)
-                .map(|m| m.kind.as_str())
-                .unwrap_or_else(|| kind_of_key(k));
-            match kind {
-                "video" => MediaKind::Video,
-                "animated_gif" => MediaKind::AnimatedGif,
-                _ => MediaKind::Photo,
-            }
-        })
-        .collect();
+    let media = media_kinds(c, media_keys);
 
     let reply_user = t.in_reply_to_user_id.and_then(|u| c.user(u));
     let quoted_id = t.ref_of(RefKind::Quoted);
@@ -117,12 +174,11 @@ pub(crate) fn rule_tweet(c: &Corpus, t: &TweetRec) -> RuleTweet {
                 orig_author.map(|u| u.username.clone()).unwrap_or_default(),
             )
         }),
-        quoted_text: quoted_id.and_then(|q| c.tweet(q)).map(|q| q.text.clone()),
-        quoted_tweet_id: quoted_id,
+        quoted: quoted_id.map(|id| quoted_part(c, id)),
         coordinates: t.coordinates,
         place,
         source: t.source.clone(),
-        nullcast: false,
+        nullcast: is_nullcast(t),
         author_followers_count: author.and_then(|u| u.metrics).map(|m| m.followers_count),
         author_following_count: author.and_then(|u| u.metrics).map(|m| m.following_count),
         author_tweet_count: author.and_then(|u| u.metrics).map(|m| m.tweet_count),

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
-use tweetstream::rules::RuleTweet;
+use tweetstream_rules::RuleTweet;
 
 use super::ids::Renumber;
 use super::json::Template;
@@ -290,7 +290,7 @@ impl<'a> Tweet<'a> {
         self.rec().map(|t| t.author_id).unwrap_or(0)
     }
 
-    /// Facts for rule matching (`tweetstream::rules::Rule::matches`). Ids inside are those of
+    /// Facts for rule matching (`tweetstream_rules::Rule::matches`). Ids inside are those of
     /// loop 0.
     pub fn rule_input(&self) -> &'a RuleTweet {
         match self.base_rec() {

@@ -734,6 +734,12 @@ fn snowflake(ms: i64, worker: u64, seq: u64) -> u64 {
     (t << 22) | ((worker & 0x3ff) << 12) | (seq & 0xfff)
 }
 
+/// Whether the original Post `id` is a nullcast (promoted-only) Post: about 1 in 100, chosen
+/// from the id so that the random sequence, and so every other Post, stays the same.
+fn is_promoted_only(id: u64) -> bool {
+    (id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % 100 == 0
+}
+
 /// `display_url` of a link: no scheme, no `www.`, at most 26 characters.
 fn display(url: &str) -> String {
     let d = url
@@ -1289,6 +1295,11 @@ impl Gen {
             t.refs.push((RefKind::Quoted, q));
         } else {
             self.attach_poll(&mut t);
+            if is_promoted_only(t.id) {
+                // A nullcast Post: X marks it `"scopes": {"followers": false}`.
+                t.extra
+                    .push(("scopes".to_string(), json!({ "followers": false })));
+            }
         }
         if t.poll_ids.is_empty() {
             self.attach_media(&mut t, &username, li);

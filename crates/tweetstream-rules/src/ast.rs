@@ -50,8 +50,9 @@ pub(crate) enum ProfileField {
     Location,
 }
 
-/// One predicate on a tweet.
+/// One predicate on a tweet. Its values are read by the evaluator only (feature `eval`).
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "eval"), allow(dead_code))]
 pub(crate) enum Pred {
     /// keyword / emoji / quoted phrase (tokenised, see `Tokens::phrase`) on text + quoted text
     Text(Pattern),
@@ -130,6 +131,7 @@ impl Node {
     }
 
     /// Rough evaluation cost, to test cheap conjuncts first.
+    #[cfg(feature = "eval")]
     pub(crate) fn cost(&self) -> u8 {
         match self {
             Node::And(..) | Node::Or(..) => 3,

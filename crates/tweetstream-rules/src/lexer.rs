@@ -1,6 +1,6 @@
 //! Splits a rule string into items: parentheses, `OR`, and (possibly negated) terms.
 
-use super::Problem;
+use crate::error::{Problem, RuleErrorKind};
 
 /// How an operator value was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +72,7 @@ impl Lexer<'_> {
             match self.peek() {
                 None => {
                     return Err(Problem::new(
+                        RuleErrorKind::UnbalancedQuotes,
                         format!(
                             "Unbalanced quotes: the '\"' at position {} is never closed",
                             open + 1
@@ -106,6 +107,7 @@ impl Lexer<'_> {
             match self.peek() {
                 None => {
                     return Err(Problem::new(
+                        RuleErrorKind::UnbalancedBrackets,
                         format!(
                             "Unbalanced brackets: the '[' at position {} is never closed",
                             open + 1
@@ -155,6 +157,7 @@ impl Lexer<'_> {
         let followed_ok = ends_word(self.peek());
         if digits == 0 || !followed_ok {
             return Err(Problem::new(
+                RuleErrorKind::Syntax,
                 "Expected a whole number after '~' (proximity: \"kw1 kw2\"~N)".to_string(),
                 tilde + 1,
             ));
@@ -269,6 +272,7 @@ pub(crate) fn lex(chars: &[char]) -> Result<Vec<Item>, Problem> {
                             items.push(Item::Or { pos });
                         } else if !negated && word == "AND" {
                             return Err(Problem::new(
+                                RuleErrorKind::Syntax,
                                 "Ambiguous use of and as a keyword. Use a space to logically join two clauses, or \"and\" to find occurrences of and in text".to_string(),
                                 pos,
                             ));

@@ -3,13 +3,14 @@
 use super::ast::{Leaf, Node, Pred};
 use super::lexer::Item;
 use super::operators::build_leaf;
-use super::Problem;
+use crate::error::{Problem, RuleErrorKind};
 
 /// Deepest parenthesis nesting accepted (keeps recursion bounded on hostile input).
 pub(crate) const MAX_DEPTH: usize = 64;
 
 fn unclosed(pos: usize) -> Problem {
     Problem::new(
+        RuleErrorKind::UnbalancedParens,
         format!("Unbalanced parentheses: the '(' at position {pos} is never closed"),
         pos,
     )
@@ -71,12 +72,14 @@ impl Parser {
                     };
                     if negated {
                         return Err(Problem::new(
+                            RuleErrorKind::NegatedGroup,
                             "Negating a parenthesised group is not supported: negate each term instead (write skiing -snow -day, not skiing -(snow OR day))".to_string(),
                             pos,
                         ));
                     }
                     if depth + 1 > MAX_DEPTH {
                         return Err(Problem::new(
+                            RuleErrorKind::TooDeep { max: MAX_DEPTH },
                             format!(
                                 "Parentheses are nested too deeply (more than {MAX_DEPTH} levels)"
                             ),
@@ -85,7 +88,11 @@ impl Parser {
                     }
                     match self.peek() {
                         Some(Item::RParen { .. }) => {
-                            return Err(Problem::new("Empty parentheses".to_string(), pos))
+                            return Err(Problem::new(
+                                RuleErrorKind::Syntax,
+                                "Empty parentheses".to_string(),
+                                pos,
+                            ))
                         }
                         None => return Err(unclosed(pos)),
                         _ => {}
@@ -112,13 +119,17 @@ impl Parser {
         if items.is_empty() {
             return Err(match self.peek() {
                 Some(Item::Or { pos }) => Problem::new(
+                    RuleErrorKind::Syntax,
                     "Unexpected OR: OR must stand between two clauses".to_string(),
                     *pos,
                 ),
-                Some(Item::RParen { pos }) => {
-                    Problem::new("Unexpected ')': no clause before it".to_string(), *pos)
-                }
+                Some(Item::RParen { pos }) => Problem::new(
+                    RuleErrorKind::Syntax,
+                    "Unexpected ')': no clause before it".to_string(),
+                    *pos,
+                ),
                 _ => Problem::new(
+                    RuleErrorKind::Syntax,
                     "Unexpected end of rule: a clause is missing after OR".to_string(),
                     self.end_pos,
                 ),
@@ -146,6 +157,7 @@ pub(crate) fn parse(items: Vec<Item>, end_pos: usize) -> Result<(Node, Vec<Probl
     if let Some(Item::RParen { pos }) = p.peek() {
         let pos = *pos;
         return Err(Problem::new(
+            RuleErrorKind::UnbalancedParens,
             "Unbalanced parentheses: ')' has no matching '('".to_string(),
             pos,
         ));
@@ -188,10 +200,12 @@ pub(crate) fn check(root: &Node) -> Vec<Problem> {
     let mut out = Vec::new();
     if let Some(pos) = negation_only(root) {
         out.push(Problem::new(
+            RuleErrorKind::OnlyNegated,
             "Rules must contain a non-negation term".to_string(),
             pos,
         ));
         out.push(Problem::new(
+            RuleErrorKind::OnlyNegated,
             "Rules must contain at least one positive, non-stopword clause".to_string(),
             pos,
         ));
@@ -204,7 +218,12 @@ pub(crate) fn check(root: &Node) -> Vec<Problem> {
             }
             f => format!("{f} cannot be used as a standalone operator"),
         };
-        out.push(Problem::new(msg, leaf.pos));
+        let operator = leaf.family.to_string();
+        out.push(Problem::new(
+            RuleErrorKind::NotStandalone { operator },
+            msg,
+            leaf.pos,
+        ));
     }
     out
 }

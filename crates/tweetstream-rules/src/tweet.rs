@@ -37,6 +37,71 @@ pub struct RulePlace {
     pub bbox: Option<[f64; 4]>,
 }
 
+/// The content of the Post a Quote Tweet quotes: what the content operators match besides the
+/// Quote Tweet's own content.
+///
+/// X: "operators will match on both the content from the original Post that was quoted, as
+/// well as the content included in the Quote Tweet itself". The content operators are the
+/// keyword, emoji, `"phrase"` and `"proximity"~N` operators, `#`, `@`, `$`, `url:`,
+/// `url_contains:`, and the `has:` operators about entities and media (`has:hashtags`,
+/// `has:cashtags`, `has:mentions`, `has:links`, `has:media`, `has:images`, `has:videos`).
+/// Operators about the Post itself or its author (`from:`, `to:`, `is:`, `lang:`, `place:`,
+/// geo, `bio:`, counts, `source:`, ids, `has:geo`) test the Quote Tweet only.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleQuoted {
+    /// The quoted Post's id.
+    pub id: u64,
+    /// Its full text (empty when the quoted Post is not known).
+    pub text: String,
+    /// Its hashtags, without `#`.
+    pub hashtags: Vec<String>,
+    /// Its cashtags, without `$`.
+    pub cashtags: Vec<String>,
+    /// Its mentioned usernames, without `@`.
+    pub mentions: Vec<String>,
+    /// Its URL entities (including media URLs).
+    pub urls: Vec<RuleUrl>,
+    /// Its attached media kinds.
+    pub media: Vec<MediaKind>,
+}
+
+/// The content operators' view of a Post: its own part or its quoted part.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Content<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) hashtags: &'a [String],
+    pub(crate) cashtags: &'a [String],
+    pub(crate) mentions: &'a [String],
+    pub(crate) urls: &'a [RuleUrl],
+    pub(crate) media: &'a [MediaKind],
+}
+
+impl RuleQuoted {
+    pub(crate) fn content(&self) -> Content<'_> {
+        Content {
+            text: &self.text,
+            hashtags: &self.hashtags,
+            cashtags: &self.cashtags,
+            mentions: &self.mentions,
+            urls: &self.urls,
+            media: &self.media,
+        }
+    }
+}
+
+impl RuleTweet {
+    pub(crate) fn content(&self) -> Content<'_> {
+        Content {
+            text: &self.text,
+            hashtags: &self.hashtags,
+            cashtags: &self.cashtags,
+            mentions: &self.mentions,
+            urls: &self.urls,
+            media: &self.media,
+        }
+    }
+}
+
 /// The facts about one tweet that rule operators can test.
 ///
 /// The emulator builds one per tweet; a client may build them to test rules offline.
@@ -80,17 +145,17 @@ pub struct RuleTweet {
     pub media: Vec<MediaKind>,
     /// For a retweet: the retweeted tweet's id, author id and author username.
     pub retweet_of: Option<(u64, u64, String)>,
-    /// For a quote tweet: the quoted tweet's text (quote tweets match on it too).
-    pub quoted_text: Option<String>,
-    /// For a quote tweet: the quoted tweet's id.
-    pub quoted_tweet_id: Option<u64>,
+    /// For a Quote Tweet: the quoted Post. X's filtered stream matches the content operators
+    /// on the Quote Tweet's content **and** the quoted Post's (see [`RuleQuoted`]).
+    pub quoted: Option<RuleQuoted>,
     /// Exact point `[lon, lat]`, when geotagged with coordinates.
     pub coordinates: Option<[f64; 2]>,
     /// Tagged place.
     pub place: Option<RulePlace>,
     /// Source client name (e.g. `Twitter for iPhone`).
     pub source: Option<String>,
-    /// Whether the tweet is a nullcast (promoted-only) tweet.
+    /// Whether the tweet is a nullcast Post: created for promotion only, not shown in
+    /// timelines (X's `scopes.followers` is `false`). `-is:nullcast` excludes it.
     pub nullcast: bool,
     /// Author's followers count (`public_metrics.followers_count`), for `followers_count:`
     /// and `min_followers:`; `None` (unknown) never matches.

@@ -3,27 +3,78 @@
 use std::cell::OnceCell;
 
 use super::ast::{CountKind, HasKind, IsKind, Node, Pred, ProfileField, UserRef};
-use super::operators::{eq_lower, haversine_km, lower};
+use super::operators::{haversine_km, lower};
 use super::tokens::{tokenize, Tokens};
-use super::{MediaKind, RuleTweet};
+use super::tweet::Content;
+use super::{MediaKind, Rule, RuleTweet};
 
-/// A tweet plus lazily computed, cached tokenisations of its text, quoted text, author
-/// profile and URLs.
+/// One content part of a Post (its own, or its quoted Post's) with lazily computed, cached
+/// tokenisations of its text and URLs.
+#[derive(Debug)]
+struct PreparedContent<'a> {
+    content: Content<'a>,
+    text: OnceCell<Tokens>,
+    urls: OnceCell<Vec<Tokens>>,
+    urls_lower: OnceCell<Vec<String>>,
+}
+
+impl<'a> PreparedContent<'a> {
+    fn new(content: Content<'a>) -> PreparedContent<'a> {
+        PreparedContent {
+            content,
+            text: OnceCell::new(),
+            urls: OnceCell::new(),
+            urls_lower: OnceCell::new(),
+        }
+    }
+
+    fn text(&self) -> &Tokens {
+        self.text.get_or_init(|| tokenize(self.content.text))
+    }
+
+    /// Tokenised `url` and `expanded_url` of every URL entity.
+    fn urls(&self) -> &[Tokens] {
+        self.urls.get_or_init(|| {
+            self.content
+                .urls
+                .iter()
+                .flat_map(|u| std::iter::once(u.url.as_str()).chain(u.expanded_url.as_deref()))
+                .map(tokenize)
+                .collect()
+        })
+    }
+
+    /// Lower-cased `url`, `expanded_url` and `display_url` of every URL entity.
+    fn urls_lower(&self) -> &[String] {
+        self.urls_lower.get_or_init(|| {
+            self.content
+                .urls
+                .iter()
+                .flat_map(|u| {
+                    std::iter::once(u.url.as_str())
+                        .chain(u.expanded_url.as_deref())
+                        .chain(u.display_url.as_deref())
+                })
+                .map(lower)
+                .collect()
+        })
+    }
+}
+
+/// A tweet plus lazily computed, cached tokenisations of its text, its quoted Post's text,
+/// its author's profile and its URLs.
 ///
-/// [`Rule::matches`](super::Rule::matches) builds one per call; when testing many rules
-/// against the same tweet, build one `PreparedTweet` and call
-/// [`Rule::matches_prepared`](super::Rule::matches_prepared) for each rule, so the text is
+/// [`Rule::matches`] builds one per call; when testing many rules against the same tweet,
+/// build one `PreparedTweet` and call [`Rule::matches_prepared`] for each rule, so the text is
 /// tokenised once.
 #[derive(Debug)]
 pub struct PreparedTweet<'a> {
     tweet: &'a RuleTweet,
-    text: OnceCell<Tokens>,
-    quoted: OnceCell<Option<Tokens>>,
+    own: PreparedContent<'a>,
+    quoted: Option<PreparedContent<'a>>,
     description: OnceCell<Option<Tokens>>,
     name: OnceCell<Tokens>,
     location: OnceCell<Option<Tokens>>,
-    urls: OnceCell<Vec<Tokens>>,
-    urls_lower: OnceCell<Vec<String>>,
 }
 
 impl<'a> PreparedTweet<'a> {
@@ -31,13 +82,14 @@ impl<'a> PreparedTweet<'a> {
     pub fn new(tweet: &'a RuleTweet) -> PreparedTweet<'a> {
         PreparedTweet {
             tweet,
-            text: OnceCell::new(),
-            quoted: OnceCell::new(),
+            own: PreparedContent::new(tweet.content()),
+            quoted: tweet
+                .quoted
+                .as_ref()
+                .map(|q| PreparedContent::new(q.content())),
             description: OnceCell::new(),
             name: OnceCell::new(),
             location: OnceCell::new(),
-            urls: OnceCell::new(),
-            urls_lower: OnceCell::new(),
         }
     }
 
@@ -46,14 +98,9 @@ impl<'a> PreparedTweet<'a> {
         self.tweet
     }
 
-    fn text(&self) -> &Tokens {
-        self.text.get_or_init(|| tokenize(&self.tweet.text))
-    }
-
-    fn quoted(&self) -> Option<&Tokens> {
-        self.quoted
-            .get_or_init(|| self.tweet.quoted_text.as_deref().map(tokenize))
-            .as_ref()
+    /// Whether `f` holds for the Post's own content or, for a Quote Tweet, the quoted Post's.
+    fn any_content(&self, f: impl Fn(&PreparedContent<'a>) -> bool) -> bool {
+        f(&self.own) || self.quoted.as_ref().is_some_and(f)
     }
 
     fn profile(&self, field: ProfileField) -> Option<&Tokens> {
@@ -68,38 +115,6 @@ impl<'a> PreparedTweet<'a> {
                 .get_or_init(|| self.tweet.author_location.as_deref().map(tokenize))
                 .as_ref(),
         }
-    }
-
-    /// Tokenised `url` and `expanded_url` of every URL entity.
-    fn urls(&self) -> &[Tokens] {
-        self.urls.get_or_init(|| {
-            self.tweet
-                .urls
-                .iter()
-                .flat_map(|u| std::iter::once(u.url.as_str()).chain(u.expanded_url.as_deref()))
-                .map(tokenize)
-                .collect()
-        })
-    }
-
-    /// Lower-cased `url`, `expanded_url` and `display_url` of every URL entity.
-    fn urls_lower(&self) -> &[String] {
-        self.urls_lower.get_or_init(|| {
-            self.tweet
-                .urls
-                .iter()
-                .flat_map(|u| {
-                    std::iter::once(u.url.as_str())
-                        .chain(u.expanded_url.as_deref())
-                        .chain(u.display_url.as_deref())
-                })
-                .map(lower)
-                .collect()
-        })
-    }
-
-    fn text_or_quoted(&self, f: impl Fn(&Tokens) -> bool) -> bool {
-        f(self.text()) || self.quoted().is_some_and(f)
     }
 }
 
@@ -119,43 +134,63 @@ impl UserRef {
     }
 }
 
+/// Whether `raw` lower-cased equals `lowered`, without allocating.
+pub(crate) fn eq_lower(raw: &str, lowered: &str) -> bool {
+    raw.chars().flat_map(char::to_lowercase).eq(lowered.chars())
+}
+
 fn point_in_circle(lon: f64, lat: f64, c_lon: f64, c_lat: f64, r_km: f64) -> bool {
     haversine_km(lon, lat, c_lon, c_lat) <= r_km
+}
+
+fn any_eq_lower(list: &[String], lowered: &str) -> bool {
+    list.iter().any(|x| eq_lower(x, lowered))
+}
+
+/// The `has:` operators about a Post's content (entities and media).
+fn has_content(kind: HasKind, c: &Content<'_>) -> bool {
+    match kind {
+        HasKind::Links => !c.urls.is_empty() || !c.media.is_empty(),
+        HasKind::Media => !c.media.is_empty(),
+        HasKind::Images => c.media.contains(&MediaKind::Photo),
+        HasKind::Videos => c.media.contains(&MediaKind::Video),
+        HasKind::Hashtags => !c.hashtags.is_empty(),
+        HasKind::Cashtags => !c.cashtags.is_empty(),
+        HasKind::Mentions => !c.mentions.is_empty(),
+        // Not content: the Post's own geo tag (tested by the caller).
+        HasKind::Geo => false,
+    }
 }
 
 fn eval_pred(pred: &Pred, cx: &PreparedTweet<'_>) -> bool {
     let t = cx.tweet;
     match pred {
-        Pred::Text(p) => cx.text_or_quoted(|toks| toks.phrase(p)),
-        Pred::Near { words, slop } => cx.text_or_quoted(|toks| toks.near(words, *slop)),
-        Pred::Hashtag(h) => t.hashtags.iter().any(|x| eq_lower(x, h)),
-        Pred::Mention(m) => t.mentions.iter().any(|x| eq_lower(x, m)),
-        Pred::Cashtag(c) => t.cashtags.iter().any(|x| eq_lower(x, c)),
+        // Content operators: the Post's own content or its quoted Post's.
+        Pred::Text(p) => cx.any_content(|c| c.text().phrase(p)),
+        Pred::Near { words, slop } => cx.any_content(|c| c.text().near(words, *slop)),
+        Pred::Hashtag(h) => cx.any_content(|c| any_eq_lower(c.content.hashtags, h)),
+        Pred::Mention(m) => cx.any_content(|c| any_eq_lower(c.content.mentions, m)),
+        Pred::Cashtag(x) => cx.any_content(|c| any_eq_lower(c.content.cashtags, x)),
+        Pred::Url(p) => cx.any_content(|c| c.urls().iter().any(|toks| toks.phrase(p))),
+        Pred::UrlContains(s) => {
+            cx.any_content(|c| c.urls_lower().iter().any(|u| u.contains(s.as_str())))
+        }
+        Pred::Has(HasKind::Geo) => t.coordinates.is_some() || t.place.is_some(),
+        Pred::Has(kind) => cx.any_content(|c| has_content(*kind, &c.content)),
+        // Operators about the Post itself and its author: the Quote Tweet only.
         Pred::From(u) => u.is(Some(t.author_id), Some(&t.author_username)),
         Pred::To(u) => u.is(t.in_reply_to_user_id, t.in_reply_to_username.as_deref()),
         Pred::RetweetsOf(u) => t
             .retweet_of
             .as_ref()
             .is_some_and(|(_, id, name)| u.is(Some(*id), Some(name))),
-        Pred::Url(p) => cx.urls().iter().any(|toks| toks.phrase(p)),
-        Pred::UrlContains(s) => cx.urls_lower().iter().any(|u| u.contains(s.as_str())),
         Pred::Lang(l) => t.lang.as_deref().unwrap_or("und").eq_ignore_ascii_case(l),
         Pred::Is(kind) => match kind {
             IsKind::Retweet => t.retweet_of.is_some(),
             IsKind::Reply => t.in_reply_to_tweet_id.is_some() || t.in_reply_to_user_id.is_some(),
-            IsKind::Quote => t.quoted_tweet_id.is_some() || t.quoted_text.is_some(),
+            IsKind::Quote => t.quoted.is_some(),
             IsKind::Verified => t.author_verified,
             IsKind::Nullcast => t.nullcast,
-        },
-        Pred::Has(kind) => match kind {
-            HasKind::Links => !t.urls.is_empty() || !t.media.is_empty(),
-            HasKind::Media => !t.media.is_empty(),
-            HasKind::Images => t.media.contains(&MediaKind::Photo),
-            HasKind::Videos => t.media.contains(&MediaKind::Video),
-            HasKind::Hashtags => !t.hashtags.is_empty(),
-            HasKind::Cashtags => !t.cashtags.is_empty(),
-            HasKind::Mentions => !t.mentions.is_empty(),
-            HasKind::Geo => t.coordinates.is_some() || t.place.is_some(),
         },
         Pred::Sample(_) => true,
         Pred::ConversationId(id) => t.conversation_id.unwrap_or(t.id) == *id,
@@ -221,8 +256,40 @@ fn eval_pred(pred: &Pred, cx: &PreparedTweet<'_>) -> bool {
     }
 }
 
+impl Rule {
+    /// Whether the tweet matches the rule.
+    ///
+    /// To test many rules against one tweet, prefer [`Rule::matches_prepared`] with one
+    /// [`PreparedTweet`], which tokenises the tweet once.
+    pub fn matches(&self, tweet: &RuleTweet) -> bool {
+        self.matches_prepared(&PreparedTweet::new(tweet))
+    }
+
+    /// Whether the tweet matches the rule, reusing the tweet's cached tokenisation.
+    pub fn matches_prepared(&self, tweet: &PreparedTweet<'_>) -> bool {
+        if let Some(n) = self.sample {
+            if sample_bucket(tweet.tweet().id) >= n {
+                return false;
+            }
+        }
+        eval(&self.root, tweet)
+    }
+}
+
+/// Sort every AND's conjuncts so that cheap predicates are tested first.
+pub(crate) fn optimize(node: &mut Node) {
+    match node {
+        Node::And(items, _) => {
+            items.iter_mut().for_each(optimize);
+            items.sort_by_key(Node::cost);
+        }
+        Node::Or(items, _) => items.iter_mut().for_each(optimize),
+        Node::Leaf(_) => {}
+    }
+}
+
 /// Evaluate a rule tree (the `sample:` gate is applied by the caller).
-pub(crate) fn eval(node: &Node, cx: &PreparedTweet<'_>) -> bool {
+fn eval(node: &Node, cx: &PreparedTweet<'_>) -> bool {
     match node {
         Node::And(items, _) => items.iter().all(|n| eval(n, cx)),
         Node::Or(items, _) => items.iter().any(|n| eval(n, cx)),

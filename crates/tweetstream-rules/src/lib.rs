@@ -1,8 +1,20 @@
-//! The v2 filtered-stream rule language: parse, validate and evaluate rules offline.
+//! # tweetstream-rules
+//!
+//! The X (Twitter) v2 filtered-stream rule language: parse, validate and (with the `eval`
+//! feature) evaluate rules offline.
 //!
 //! [`Rule::parse`] checks a rule the way X's rules endpoint does (syntax and semantic checks,
 //! with errors in X's `"... (at position N)"` style); [`validate`] also applies a length limit;
-//! [`Rule::matches`] evaluates a parsed rule against a [`RuleTweet`].
+//! [`check_before_sending`] is the check a client runs before it sends a rule. With the `eval`
+//! feature, `Rule::matches` evaluates a parsed rule against a `RuleTweet`.
+//!
+//! ```
+//! use tweetstream_rules::{validate, Rule, DEFAULT_MAX_RULE_LENGTH};
+//!
+//! assert!(validate("(cat OR dog) has:images -is:retweet", DEFAULT_MAX_RULE_LENGTH).is_ok());
+//! let err = Rule::parse("has:images").unwrap_err();
+//! assert_eq!(err.details, ["is/has/lang cannot be used as a standalone operator (at position 1)"]);
+//! ```
 //!
 //! # Syntax
 //!
@@ -18,11 +30,10 @@
 //! * Quoted strings take `\"` and `\\` escapes. Operator values may be quoted
 //!   (`place:"new york city"`); geo operators take brackets (`point_radius:[lon lat 10km]`).
 //!
-//! # Matching
+//! # Matching (feature `eval`)
 //!
 //! * Keywords, emoji, `"phrases"` and `"proximity"~N` are matched against the tokens of the
-//!   tweet text and, for quote tweets, of the quoted text. Tokenisation splits on whitespace,
-//!   punctuation and symbols (`coca-cola` → `coca`, `cola`), keeps accented letters inside
+//!   tweet text. Tokenisation splits on whitespace, punctuation and symbols (`coca-cola` → `coca`, `cola`), keeps accented letters inside
 //!   tokens (accents are significant), is case-insensitive, and makes each emoji, and each
 //!   Han/kana character, a token. A keyword matches whole tokens (`cat` ≠ "cats"); a keyword
 //!   that tokenises into several tokens (`coca-cola`, `東京`) matches them consecutively.
@@ -41,98 +52,60 @@
 //!   `place_country:` ISO code. `point_radius:` / `bounding_box:` match the tweet's point, or
 //!   its place's bounding box when **fully contained**; they never match retweets. Radii and
 //!   box sides must be under 25 miles.
-//! * `sample:N` keeps a deterministic N% of tweets (see [`sample_bucket`]) and applies to the
+//! * `sample:N` keeps a deterministic N% of tweets (see `sample_bucket`) and applies to the
 //!   whole rule wherever it is written.
 //! * `conversation_id:` also matches the conversation's root (a tweet whose
 //!   `conversation_id` is unset and whose own id is the value).
+//! * **Quote Tweets** match on their own content and on the quoted Post's, as X documents for
+//!   the filtered stream: the content operators (keywords, emoji, phrases, proximity, `#`,
+//!   `@`, `$`, `url:`, `url_contains:`, and `has:` hashtags/cashtags/mentions/links/media/
+//!   images/videos) match when the Quote Tweet or the quoted Post satisfies them (so a
+//!   negated one excludes a Quote Tweet whose quoted Post has it). Each term is tested on its
+//!   own: `true rust` matches "So true" quoting "Rust is out", a phrase never spans the two
+//!   texts. The other operators (author, reply, retweet, `is:`, `lang:`, place and geo,
+//!   profile, counts, `source:`, ids) test the Quote Tweet itself. See `RuleQuoted`.
+//! * `-is:nullcast` leaves out nullcast Posts (created for promotion only, not shown in
+//!   timelines); `is:nullcast` must be negated, as X requires.
 //!
 //! Operators in [`UNSUPPORTED_OPERATORS`] are rejected with an error naming them.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod ast;
+mod error;
+#[cfg(feature = "eval")]
 mod eval;
 mod lexer;
 mod operators;
 mod parser;
 mod tokens;
+#[cfg(feature = "eval")]
 mod tweet;
 
-#[cfg(test)]
-mod tests;
-
+pub use error::{RuleError, RuleErrorKind};
+#[cfg(feature = "eval")]
 pub use eval::{sample_bucket, PreparedTweet};
 pub use operators::{SUPPORTED_OPERATORS, UNSUPPORTED_OPERATORS};
+#[cfg(feature = "eval")]
 pub use tokens::keyword_tokens;
-pub use tweet::{MediaKind, RulePlace, RuleTweet, RuleUrl};
+#[cfg(feature = "eval")]
+pub use tweet::{MediaKind, RulePlace, RuleQuoted, RuleTweet, RuleUrl};
 
-use std::fmt;
+use error::Problem;
 
-/// The default maximum rule length, in characters: 1,024, what X's pay-per-use and Pro access
-/// levels allow (older Essential access allowed 512, Enterprise 2,048).
+/// Default maximum rule length, in characters: 1,024, what X's pay-per-use and Pro tiers allow
+/// (Enterprise allows 2,048; the old Essential and Elevated tiers allowed 512).
 pub const DEFAULT_MAX_RULE_LENGTH: usize = 1024;
-
-/// At most this many details are reported for one rule.
-const MAX_DETAILS: usize = 10;
-
-/// A rule that failed to parse.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleError {
-    /// One line per problem, in X's style ("... (at position N)").
-    pub details: Vec<String>,
-    /// 1-based character position of the first problem, when known.
-    pub position: Option<usize>,
-}
-
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.details.join("; "))
-    }
-}
-
-impl std::error::Error for RuleError {}
-
-/// One problem found while parsing: a message and a 1-based character position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Problem {
-    msg: String,
-    pos: usize,
-}
-
-impl Problem {
-    pub(crate) fn new(msg: String, pos: usize) -> Problem {
-        Problem { msg, pos }
-    }
-}
-
-impl RuleError {
-    fn from_problems(problems: Vec<Problem>) -> RuleError {
-        let position = problems.iter().map(|p| p.pos).min();
-        let details = problems
-            .into_iter()
-            .take(MAX_DETAILS)
-            .map(|p| format!("{} (at position {})", p.msg, p.pos))
-            .collect();
-        RuleError { details, position }
-    }
-}
 
 /// A parsed rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
     value: String,
+    /// The rule tree and its `sample:` percentage: what the evaluator runs.
+    #[cfg_attr(not(feature = "eval"), allow(dead_code))]
     root: ast::Node,
+    #[cfg_attr(not(feature = "eval"), allow(dead_code))]
     sample: Option<u8>,
-}
-
-/// Sort every AND's conjuncts so that cheap predicates are tested first.
-fn optimize(node: &mut ast::Node) {
-    match node {
-        ast::Node::And(items, _) => {
-            items.iter_mut().for_each(optimize);
-            items.sort_by_key(ast::Node::cost);
-        }
-        ast::Node::Or(items, _) => items.iter_mut().for_each(optimize),
-        ast::Node::Leaf(_) => {}
-    }
 }
 
 impl Rule {
@@ -141,11 +114,13 @@ impl Rule {
         let chars: Vec<char> = value.chars().collect();
         if chars.iter().all(|c| c.is_whitespace()) {
             return Err(RuleError::from_problems(vec![Problem::new(
+                RuleErrorKind::Empty,
                 "Rule must not be empty".to_string(),
                 1,
             )]));
         }
         let items = lexer::lex(&chars).map_err(|p| RuleError::from_problems(vec![p]))?;
+        #[cfg_attr(not(feature = "eval"), allow(unused_mut))]
         let (mut root, term_problems) =
             parser::parse(items, chars.len() + 1).map_err(|p| RuleError::from_problems(vec![p]))?;
         let mut problems = parser::check(&root);
@@ -154,7 +129,8 @@ impl Rule {
             return Err(RuleError::from_problems(problems));
         }
         let sample = parser::sample_of(&root);
-        optimize(&mut root);
+        #[cfg(feature = "eval")]
+        eval::optimize(&mut root);
         Ok(Rule {
             value: value.to_string(),
             root,
@@ -165,24 +141,6 @@ impl Rule {
     /// The rule text as given.
     pub fn value(&self) -> &str {
         &self.value
-    }
-
-    /// Whether the tweet matches the rule.
-    ///
-    /// To test many rules against one tweet, prefer [`Rule::matches_prepared`] with one
-    /// [`PreparedTweet`], which tokenises the tweet once.
-    pub fn matches(&self, tweet: &RuleTweet) -> bool {
-        self.matches_prepared(&PreparedTweet::new(tweet))
-    }
-
-    /// Whether the tweet matches the rule, reusing the tweet's cached tokenisation.
-    pub fn matches_prepared(&self, tweet: &PreparedTweet<'_>) -> bool {
-        if let Some(n) = self.sample {
-            if sample_bucket(tweet.tweet().id) >= n {
-                return false;
-            }
-        }
-        eval::eval(&self.root, tweet)
     }
 }
 
@@ -199,26 +157,9 @@ impl std::str::FromStr for Rule {
 pub fn validate(value: &str, max_len: usize) -> Result<(), RuleError> {
     let len = value.chars().count();
     if len > max_len {
-        return Err(RuleError {
-            details: vec![format!(
-                "Rule is too long: {len} characters, the limit is {max_len}"
-            )],
-            position: None,
-        });
+        return Err(RuleError::too_long(len, max_len));
     }
     Rule::parse(value).map(|_| ())
-}
-
-impl RuleError {
-    /// Whether the rule is valid for X but uses an operator tweetstream's evaluator cannot run
-    /// (see [`UNSUPPORTED_OPERATORS`]).
-    pub fn is_unsupported_operator(&self) -> bool {
-        !self.details.is_empty()
-            && self
-                .details
-                .iter()
-                .all(|d| d.contains("is not supported by tweetstream's evaluator"))
-    }
 }
 
 /// The check the client runs before sending a rule: the length limit and the syntax. Operators

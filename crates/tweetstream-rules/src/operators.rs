@@ -3,7 +3,7 @@
 use super::ast::{CountKind, HasKind, IsKind, Leaf, Pred, ProfileField, UserRef};
 use super::lexer::{OpValue, RawKind, RawTerm};
 use super::tokens::{is_word_char, PTok, Pattern};
-use super::Problem;
+use crate::error::{Problem, RuleErrorKind};
 
 /// Operators (and operator forms) this module parses and evaluates, aliases included.
 ///
@@ -118,11 +118,6 @@ pub(crate) fn lower(s: &str) -> String {
     s.chars().flat_map(char::to_lowercase).collect()
 }
 
-/// Whether `raw` lower-cased equals `lowered`, without allocating.
-pub(crate) fn eq_lower(raw: &str, lowered: &str) -> bool {
-    raw.chars().flat_map(char::to_lowercase).eq(lowered.chars())
-}
-
 /// Great-circle distance in km.
 pub(crate) fn haversine_km(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
@@ -149,9 +144,26 @@ impl Ctx<'_> {
         }
     }
 
-    /// Records a problem and returns a placeholder leaf.
+    /// Records an invalid value of `family` and returns a placeholder leaf.
     fn fail(&mut self, standalone: bool, family: &'static str, msg: String) -> Leaf {
-        self.problems.push(Problem::new(msg, self.pos));
+        let operator = family.to_string();
+        self.fail_as(
+            standalone,
+            family,
+            RuleErrorKind::InvalidValue { operator },
+            msg,
+        )
+    }
+
+    /// Records a problem of `kind` and returns a placeholder leaf.
+    fn fail_as(
+        &mut self,
+        standalone: bool,
+        family: &'static str,
+        kind: RuleErrorKind,
+        msg: String,
+    ) -> Leaf {
+        self.problems.push(Problem::new(kind, msg, self.pos));
         self.leaf(standalone, family, Pred::Invalid)
     }
 }
@@ -400,15 +412,17 @@ fn valid_lang(v: &str) -> bool {
 
 fn operator(cx: &mut Ctx<'_>, name: &str, value: OpValue) -> Leaf {
     let op = name.to_ascii_lowercase();
-    if let Some((_, reason)) = UNSUPPORTED_OPERATORS
+    if let Some((family, reason)) = UNSUPPORTED_OPERATORS
         .iter()
         .find(|(n, _)| n.strip_suffix(':') == Some(op.as_str()))
     {
         let standalone = matches!(op.as_str(), "context" | "entity" | "embedding")
             || op.ends_with("affiliate_of");
-        return cx.fail(
+        let operator = family.to_string();
+        return cx.fail_as(
             standalone,
-            "unsupported",
+            family,
+            RuleErrorKind::UnsupportedOperator { operator },
             format!("operator `{op}:` is not supported by tweetstream's evaluator: {reason}"),
         );
     }
@@ -586,9 +600,12 @@ fn operator(cx: &mut Ctx<'_>, name: &str, value: OpValue) -> Leaf {
                 );
             };
             if cx.negated {
-                return cx.fail(
+                return cx.fail_as(
                     false,
                     "sample:",
+                    RuleErrorKind::CannotBeNegated {
+                        operator: "sample:".to_string(),
+                    },
                     "Operator 'sample:' cannot be negated".to_string(),
                 );
             }
@@ -603,17 +620,23 @@ fn operator(cx: &mut Ctx<'_>, name: &str, value: OpValue) -> Leaf {
                 "verified" => IsKind::Verified,
                 "nullcast" => IsKind::Nullcast,
                 _ => {
-                    return cx.fail(
+                    return cx.fail_as(
                         false,
                         "is:",
+                        RuleErrorKind::UnknownOperator {
+                            operator: format!("is:{v}"),
+                        },
                         format!("Reference to invalid operator 'is:{v}'"),
                     )
                 }
             };
             if kind == IsKind::Nullcast && !cx.negated {
-                return cx.fail(
+                return cx.fail_as(
                     false,
                     "is:",
+                    RuleErrorKind::MustBeNegated {
+                        operator: "is:nullcast".to_string(),
+                    },
                     "Operator 'is:nullcast' must always be negated: use -is:nullcast".to_string(),
                 );
             }
@@ -631,9 +654,12 @@ fn operator(cx: &mut Ctx<'_>, name: &str, value: OpValue) -> Leaf {
                 "mentions" => HasKind::Mentions,
                 "geo" => HasKind::Geo,
                 _ => {
-                    return cx.fail(
+                    return cx.fail_as(
                         false,
                         "has:",
+                        RuleErrorKind::UnknownOperator {
+                            operator: format!("has:{v}"),
+                        },
                         format!("Reference to invalid operator 'has:{v}'"),
                     )
                 }
@@ -673,9 +699,12 @@ fn operator(cx: &mut Ctx<'_>, name: &str, value: OpValue) -> Leaf {
         }
         _ => {
             let standalone = !matches!(op.as_str(), "is" | "has" | "lang");
-            cx.fail(
+            cx.fail_as(
                 standalone,
                 "unknown",
+                RuleErrorKind::UnknownOperator {
+                    operator: name.to_string(),
+                },
                 format!("Reference to invalid operator '{name}'"),
             )
         }
