@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 use tweetstream::blocking::StreamingClient;
 use tweetstream::{Event, StreamParams, StreamRule};
@@ -57,13 +55,8 @@ fn threaded_mode_runs_a_handler_and_can_be_disconnected() {
         .unwrap()
         .run_threaded(rec.clone())
         .unwrap();
-    // Wait (bounded) until tweets flow, then stop from this thread.
-    for _ in 0..500 {
-        if rec.tweets().len() >= 5 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    // Wait until tweets flow, then stop from this thread.
+    rec.tweet_signal.wait_for(5, || false);
     assert!(client.is_running());
     thread.disconnect();
     thread.join().unwrap();

@@ -42,7 +42,9 @@ async fn a_custom_endpoint_streams_through_the_same_supervisor() -> Result<(), E
     }
     assert_eq!(ids, ids_sent(&emu)[..5]);
     let query = &emu.requests()[0].query;
-    assert!(query.iter().any(|(k, v)| k == "tweet.fields" && v == "lang"));
+    assert!(query
+        .iter()
+        .any(|(k, v)| k == "tweet.fields" && v == "lang"));
     emu.shutdown().await;
     Ok(())
 }

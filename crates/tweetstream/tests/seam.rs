@@ -8,9 +8,7 @@ use std::time::Duration;
 use common::*;
 use futures_util::StreamExt;
 use tweetstream::policy::Backoff;
-use tweetstream::{
-    CancellationToken, Error, Event, ReconnectReason, StreamParams, TweetStream,
-};
+use tweetstream::{CancellationToken, Error, Event, ReconnectReason, StreamParams, TweetStream};
 use tweetstream_emulator::{Fate, Scenario};
 
 /// The bug: a run that ended with a fatal error released the client's shared running flag, and
@@ -30,7 +28,10 @@ async fn a_finished_run_releases_only_its_own_permit() {
     while let Some(item) = first.next().await {
         last = Some(item);
     }
-    assert!(matches!(last, Some(Err(Error::Http(ref h))) if h.status == 401), "{last:?}");
+    assert!(
+        matches!(last, Some(Err(Error::Http(ref h))) if h.status == 401),
+        "{last:?}"
+    );
     assert!(!client.is_running(), "the ended run released its permit");
 
     let second = client.sample(StreamParams::new()).unwrap();
@@ -55,8 +56,8 @@ async fn several_streams_per_client_each_with_its_own_disconnect() {
     let (mut n1, mut n2) = (0, 0);
     while n1 < 5 || n2 < 5 {
         tokio::select! {
-            Some(Ok(Event::Message(_))) = p1.next() => n1 += 1,
-            Some(Ok(Event::Message(_))) = p2.next() => n2 += 1,
+            item = p1.next() => if let Some(Ok(Event::Message(_))) = item { n1 += 1 },
+            item = p2.next() => if let Some(Ok(Event::Message(_))) = item { n2 += 1 },
         }
     }
     emu.wait_for_active_connections(2).await;
@@ -76,7 +77,10 @@ async fn several_streams_per_client_each_with_its_own_disconnect() {
     assert!(!client.is_running());
     // And streams opened afterwards run.
     let mut again = client.firehose(StreamParams::new().partition(1)).unwrap();
-    assert!(matches!(again.next().await, Some(Ok(Event::Connected { .. }))));
+    assert!(matches!(
+        again.next().await,
+        Some(Ok(Event::Connected { .. }))
+    ));
     emu.shutdown().await;
 }
 
@@ -192,7 +196,9 @@ async fn the_raw_path_passes_bytes_through_and_still_reconnects() {
     );
     // The disconnect notice and the invalid UTF-8 line pass through byte for byte.
     assert!(lines.iter().any(|l| l.bytes().starts_with(b"{\"errors\"")));
-    assert!(lines.iter().any(|l| std::str::from_utf8(l.bytes()).is_err()));
+    assert!(lines
+        .iter()
+        .any(|l| std::str::from_utf8(l.bytes()).is_err()));
     let ids: Vec<String> = lines
         .iter()
         .filter(|l| std::str::from_utf8(l.bytes()).is_ok())
@@ -200,7 +206,11 @@ async fn the_raw_path_passes_bytes_through_and_still_reconnects() {
         .map(|i| i.to_string())
         .collect();
     let sent = ids_sent(&emu);
-    assert_eq!(ids, sent[..ids.len()], "the tweets, in order, with their ids");
+    assert_eq!(
+        ids,
+        sent[..ids.len()],
+        "the tweets, in order, with their ids"
+    );
     assert_eq!(client.stats().decode_errors, 0);
     emu.shutdown().await;
 }

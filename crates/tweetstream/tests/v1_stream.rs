@@ -1198,13 +1198,8 @@ fn threaded_sample_runs_a_handler_reconnects_and_can_be_disconnected() {
         .unwrap()
         .run_threaded(rec.clone())
         .unwrap();
-    // Wait (bounded) until statuses flow on the third connection, then stop from this thread.
-    for _ in 0..1000 {
-        if rec.statuses().len() >= 20 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    // Wait until statuses flow on the third connection, then stop from this thread.
+    rec.status_signal.wait_for(20, || false);
     assert!(stream.is_running());
     assert!(!thread.is_finished());
     thread.disconnect();
@@ -1255,12 +1250,7 @@ fn threaded_filter_follow_delivers_every_notice_and_limit() {
         .unwrap()
         .run_threaded(rec.clone())
         .unwrap();
-    for _ in 0..1000 {
-        if rec.statuses().len() >= 15 || thread.is_finished() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    rec.status_signal.wait_for(15, || thread.is_finished());
     thread.disconnect();
     thread.join().unwrap();
     let kinds = kinds_of(&rec);

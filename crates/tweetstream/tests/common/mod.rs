@@ -36,12 +36,43 @@ pub fn client(emu: &EmulatorHandle) -> AsyncStreamingClient {
     client_for(emu).build().expect("client builds")
 }
 
+/// A count that another thread can wait on: a handler bumps it, a test waits for it to reach
+/// a number (instead of polling with sleeps).
+#[derive(Clone, Default)]
+pub struct Signal(Arc<(Mutex<usize>, std::sync::Condvar)>);
+
+impl Signal {
+    pub fn bump(&self) {
+        let (count, cv) = &*self.0;
+        *count.lock().unwrap() += 1;
+        cv.notify_all();
+    }
+
+    /// Block until the count reaches `n` or `done()` is true. (A one-minute guard turns a
+    /// hang into a failure; no test relies on it.)
+    pub fn wait_for(&self, n: usize, done: impl Fn() -> bool) {
+        let (count, cv) = &*self.0;
+        let mut c = count.lock().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while *c < n && !done() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            assert!(!left.is_zero(), "waited a minute for {n}, got {}", *c);
+            c = cv
+                .wait_timeout(c, left.min(Duration::from_millis(100)))
+                .unwrap()
+                .0;
+        }
+    }
+}
+
 /// Records every callback, in order, as short strings.
 #[derive(Clone, Default)]
 pub struct Recorder {
     pub log: Arc<Mutex<Vec<String>>>,
     pub tweets: Arc<Mutex<Vec<String>>>,
     pub waits: Arc<Mutex<Vec<Duration>>>,
+    /// Bumped on every tweet.
+    pub tweet_signal: Signal,
     /// Disconnect this client after this many tweets.
     pub stop_after: Option<(usize, AsyncStreamingClient)>,
     /// Disconnect on the first connection error.
@@ -128,6 +159,7 @@ impl StreamingHandler for Recorder {
             t.push(tweet.id.to_string());
             t.len()
         };
+        self.tweet_signal.bump();
         if let Some((limit, c)) = &self.stop_after {
             if n >= *limit {
                 c.disconnect();

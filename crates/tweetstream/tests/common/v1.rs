@@ -107,6 +107,8 @@ pub struct V1Recorder {
     pub statuses: Arc<Mutex<Vec<u64>>>,
     pub waits: Arc<Mutex<Vec<Duration>>>,
     pub errors: Arc<Mutex<Vec<Error>>>,
+    /// Bumped on every status.
+    pub status_signal: super::Signal,
     /// Stop after this many statuses.
     pub stop_after: Option<(usize, Stopper)>,
     /// Stop on the first connection error (tweepy's ConnectionTester).
@@ -220,6 +222,7 @@ impl StreamHandler for V1Recorder {
             s.push(status.id);
             s.len()
         };
+        self.status_signal.bump();
         if let Some((limit, stop)) = &self.stop_after {
             if n >= *limit {
                 stop();
