@@ -114,7 +114,7 @@ impl<T: Int> SampleRange<T> for std::ops::RangeInclusive<T> {
 
 impl SampleRange<f64> for std::ops::Range<f64> {
     fn sample(self, rng: &mut Prng) -> f64 {
-        if !(self.end > self.start) {
+        if self.end.partial_cmp(&self.start) != Some(std::cmp::Ordering::Greater) {
             return self.start;
         }
         self.start + rng.unit() * (self.end - self.start)
