@@ -54,9 +54,12 @@ pub struct Args {
     /// Scripted faults: a scenario file, JSON or TOML (by extension).
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Seed of the synthetic tweets and rule ids.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// Seed of the synthetic tweets and rule ids. Without it each run picks a new seed
+    /// (printed on stderr) and serves a --corpus from a fresh block of ids, so a restarted
+    /// emulator never re-sends a tweet id a client already stored; give --seed to replay a run
+    /// exactly (same tweets, same ids).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Maximum rule length.
     #[arg(long, default_value_t = tweetstream::rules::DEFAULT_MAX_RULE_LENGTH)]
     pub max_rule_length: usize,
@@ -103,12 +106,33 @@ fn secs(s: f64) -> Duration {
     }
 }
 
+/// A seed for a run without `--seed`: the clock and the process id.
+fn run_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    // SplitMix64's finaliser spreads close clock values apart.
+    let mut z = nanos ^ (u64::from(std::process::id()) << 32);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// Start an emulator from `args`, print its base URL, serve until Ctrl-C / SIGTERM.
 pub async fn run(args: Args) -> Result<(), String> {
+    let seed = match args.seed {
+        Some(s) => s,
+        None => {
+            let s = run_seed();
+            eprintln!("tweetstream-emulator: seed {s} (pass --seed {s} to replay this run)");
+            s
+        }
+    };
     let mut b = Emulator::builder()
         .bind(SocketAddr::new(args.host, args.port))
         .rate(args.rate)
-        .seed(args.seed)
+        .seed(seed)
         .max_rule_length(args.max_rule_length)
         .max_rules(args.max_rules)
         .max_connections(args.max_connections)
@@ -138,7 +162,12 @@ pub async fn run(args: Args) -> Result<(), String> {
         b = b.oauth_credentials(ck, cs, at, ats);
     }
     if let Some(path) = &args.corpus {
-        b = b.source(Source::from_path(path)?);
+        let source = Source::from_path(path)?;
+        b = b.source(match args.seed {
+            Some(_) => source,
+            // A fresh block of ids for this run (loop 0 would be the file's own ids).
+            None => source.from_loop(1 + seed % (1 << 32)),
+        });
     }
     if let Some(path) = &args.scenario {
         b = b.scenario(Scenario::from_path(path)?);

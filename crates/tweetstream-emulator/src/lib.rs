@@ -31,6 +31,7 @@ mod emulator;
 mod http;
 mod limits;
 pub mod observe;
+mod payload;
 mod problems;
 mod rules_store;
 pub mod scenario;

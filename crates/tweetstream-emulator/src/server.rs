@@ -22,7 +22,7 @@ use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::data::Source;
-use crate::http::{self as h, EmuBody};
+use crate::http::{self as h, ConnIo, EmuBody, ResetSwitch};
 use crate::limits::{RateLimiter, Registry};
 use crate::observe::{AuthRecord, AuthScheme, CloseReason, Event, Observed, RequestRecord};
 use crate::problems;
@@ -172,6 +172,8 @@ pub(crate) struct ReqCtx {
     pub fault: Option<String>,
     pub error: Option<String>,
     pub connection: Option<u64>,
+    /// The reset switch of the TCP connection the request came on.
+    pub reset: ResetSwitch,
 }
 
 /// Decode `a=b&c=d` (`+` as space, invalid UTF-8 replaced).
@@ -317,7 +319,11 @@ pub(crate) async fn read_body(body: Incoming, max: usize) -> Result<Vec<u8>, Str
     }
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<EmuBody> {
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+    reset: ResetSwitch,
+) -> Response<EmuBody> {
     let (parts, body) = req.into_parts();
     let raw_query = parts.uri.query().map(str::to_string);
     let query = raw_query
@@ -347,6 +353,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<EmuBody
         fault: None,
         error: None,
         connection: None,
+        reset,
     };
     let gz = shared.gzip_level(ctx.gzip);
     let fut = AssertUnwindSafe(dispatch(&shared, &mut ctx, body)).catch_unwind();
@@ -442,14 +449,17 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                     let _ = stream.set_nodelay(true);
                     let shared2 = Arc::clone(&shared);
                     let mut stop = shared.shutdown.subscribe();
+                    let reset = ResetSwitch::default();
+                    let io = TokioIo::new(ConnIo::new(stream, reset.clone()));
                     conns.spawn(async move {
                         let svc = service_fn(move |req| {
                             let shared = Arc::clone(&shared2);
-                            async move { Ok::<_, Infallible>(handle(shared, req).await) }
+                            let reset = reset.clone();
+                            async move { Ok::<_, Infallible>(handle(shared, req, reset).await) }
                         });
                         let conn = http1::Builder::new()
                             .keep_alive(true)
-                            .serve_connection(TokioIo::new(stream), svc);
+                            .serve_connection(io, svc);
                         let mut conn = std::pin::pin!(conn);
                         let mut stopping = false;
                         loop {

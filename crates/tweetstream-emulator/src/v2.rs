@@ -14,11 +14,13 @@ use crate::config::NoRulesPolicy;
 use crate::data::{Shape, V2Renderer};
 use crate::http::{self as h, EmuBody};
 use crate::observe::Event;
+use crate::payload::tweets::{Select, Tweets};
 use crate::problems;
 use crate::rules_store::DeleteSelector;
 use crate::scenario::StreamEndpoint;
 use crate::server::{read_body, v2_auth, ReqCtx, Shared};
-use crate::stream::{self, Kind, StreamSpec};
+use crate::stream::frame::Framing;
+use crate::stream::{self, StreamSpec};
 
 const FIELD_PARAMS: [&str; 6] = [
     "expansions",
@@ -221,7 +223,7 @@ pub(crate) async fn stream(
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    let rules = if endpoint == StreamEndpoint::V2Filtered {
+    let select = if endpoint == StreamEndpoint::V2Filtered {
         let app_rules = shared.rules.app(&app);
         if app_rules.snapshot().is_empty() && shared.config.no_rules == NoRulesPolicy::Refuse {
             ctx.error = Some("the app has no rules".into());
@@ -230,9 +232,9 @@ pub(crate) async fn stream(
                 &rate_headers,
             );
         }
-        Some(app_rules)
+        Select::Rules(app_rules)
     } else {
-        None
+        Select::All
     };
     let tl = &shared.timeline;
     let now = Instant::now();
@@ -262,15 +264,12 @@ pub(crate) async fn stream(
     let spec = StreamSpec {
         endpoint,
         credential,
-        kind: Kind::V2 {
-            renderer: V2Renderer::new(shape),
-            rules,
-        },
+        payload: Box::new(Tweets::new(V2Renderer::new(shape), select)),
         partition,
         start_seq,
         end_seq,
         fate,
-        delimited: false,
+        framing: Framing::Crlf,
         keep_alive: shared.config.keep_alive_v2,
         rate_headers,
     };

@@ -16,8 +16,8 @@
 //! on any input.
 
 mod filter;
-mod ids;
-mod json;
+pub(crate) mod ids;
+pub(crate) mod json;
 mod model;
 mod rules;
 mod shape;
