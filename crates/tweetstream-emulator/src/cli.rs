@@ -16,6 +16,16 @@ use crate::Emulator;
 ///
 /// Prints its base URL (`http://127.0.0.1:PORT`) as the first line of stdout, then serves
 /// until interrupted (Ctrl-C / SIGTERM).
+///
+/// Streams (bearer token; `partition` required where a range is given):
+/// /2/tweets/search/stream (+ /rules, /rules/counts), /2/tweets/sample/stream,
+/// /2/tweets/sample10/stream (1-2), /2/tweets/firehose/stream (1-20),
+/// /2/tweets/firehose/stream/lang/en (1-8), …/lang/ja, …/lang/ko, …/lang/pt (1-2),
+/// /2/likes/firehose/stream (1-20), /2/likes/sample10/stream (1-2), /2/likes/compliance/stream,
+/// /2/tweets/compliance/stream (1-4), /2/users/compliance/stream (1-4), /2/tweets/label/stream,
+/// /2/activity/stream; OAuth 1.0a: /1.1/statuses/filter.json, /1.1/statuses/sample.json.
+/// At --rate N every stream carries N events per second (the filtered ones the share that
+/// matches).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "tweetstream-emulator", version)]
 pub struct Args {
@@ -29,7 +39,8 @@ pub struct Args {
     /// statuses, or JSONL of v1.1 statuses or v2 payloads. Default: synthetic tweets.
     #[arg(long, value_name = "FILE")]
     pub corpus: Option<PathBuf>,
-    /// Tweets per second (0 = as fast as each client reads).
+    /// Timeline positions per second: tweets per second on the tweet streams, events per second
+    /// on the like, compliance, label and activity streams (0 = as fast as each client reads).
     #[arg(long, default_value_t = 0.0)]
     pub rate: f64,
     /// Keep-alive interval in seconds for every stream (default: 20 on v2, 30 on v1.1).

@@ -106,8 +106,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Tweets per second on the emulator's timeline; 0 (the default) = as fast as each
-    /// connection can read.
+    /// Positions per second on the emulator's timeline: tweets per second on the tweet streams,
+    /// events per second on the others; 0 (the default) = as fast as each connection can read.
     pub fn rate(mut self, per_second: f64) -> Self {
         self.config.rate = per_second;
         self
@@ -315,7 +315,8 @@ impl EmulatorHandle {
         self.with_observed(|o| o.events.iter().cloned().collect())
     }
 
-    /// The ids of the tweets sent on a connection, in order.
+    /// The ids of the events sent on a connection, in order (tweet ids on the tweet streams; see
+    /// [`crate::event_id`] for the others).
     pub fn tweet_ids_sent(&self, connection: u64) -> Vec<u64> {
         self.with_observed(|o| {
             o.connection(connection)
@@ -361,7 +362,7 @@ impl EmulatorHandle {
         self.wait_until(|o| o.counters.requests >= n).await
     }
 
-    /// Wait until connection `id` has sent at least `n` tweets.
+    /// Wait until connection `id` has sent at least `n` events (tweets on the tweet streams).
     pub async fn wait_for_tweets(&self, id: u64, n: u64) {
         self.wait_until(|o| o.connection(id).is_some_and(|c| c.tweets_sent >= n))
             .await

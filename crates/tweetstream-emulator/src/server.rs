@@ -289,24 +289,20 @@ enum Route {
 fn route(method: &Method, path: &str) -> Route {
     let get = method == Method::GET;
     let post = method == Method::POST;
+    if let Some(ep) = StreamEndpoint::from_path(path) {
+        return match ep {
+            StreamEndpoint::V1Filter if get || post => Route::Stream(ep),
+            _ if get => Route::Stream(ep),
+            _ => Route::WrongMethod,
+        };
+    }
     match path {
-        "/2/tweets/search/stream" if get => Route::Stream(StreamEndpoint::V2Filtered),
-        "/2/tweets/sample/stream" if get => Route::Stream(StreamEndpoint::V2Sample),
-        "/2/tweets/firehose/stream" if get => Route::Stream(StreamEndpoint::V2Firehose),
-        "/2/tweets/sample10/stream" if get => Route::Stream(StreamEndpoint::V2Sample10),
         "/2/tweets/search/stream/rules" if get => Route::RulesGet,
         "/2/tweets/search/stream/rules" if post => Route::RulesPost,
         "/2/tweets/search/stream/rules/counts" if get => Route::RulesCounts,
-        "/1.1/statuses/filter.json" if get || post => Route::Stream(StreamEndpoint::V1Filter),
-        "/1.1/statuses/sample.json" if get => Route::Stream(StreamEndpoint::V1Sample),
-        "/2/tweets/search/stream"
-        | "/2/tweets/sample/stream"
-        | "/2/tweets/firehose/stream"
-        | "/2/tweets/sample10/stream"
-        | "/2/tweets/search/stream/rules"
-        | "/2/tweets/search/stream/rules/counts"
-        | "/1.1/statuses/filter.json"
-        | "/1.1/statuses/sample.json" => Route::WrongMethod,
+        "/2/tweets/search/stream/rules" | "/2/tweets/search/stream/rules/counts" => {
+            Route::WrongMethod
+        }
         _ => Route::NotFound,
     }
 }
@@ -430,7 +426,11 @@ async fn dispatch(shared: &Arc<Shared>, ctx: &mut ReqCtx, body: Incoming) -> Res
         }
         Route::NotFound => {
             ctx.error = Some("no such endpoint".into());
-            h::json(404, &problems::not_found(), gz)
+            if ctx.path.starts_with("/2/") {
+                h::problem(404, problems::not_found_v2(&ctx.path).to_string(), gz)
+            } else {
+                h::json(404, &problems::not_found(), gz)
+            }
         }
     }
 }

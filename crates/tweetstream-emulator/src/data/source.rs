@@ -156,6 +156,10 @@ impl Source {
         self
     }
 
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
     /// Number of distinct tweets before the sequence loops.
     pub fn base_len(&self) -> usize {
         self.inner.base.len()

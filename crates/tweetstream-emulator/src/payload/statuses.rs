@@ -141,6 +141,11 @@ impl Payload for Statuses {
     }
 }
 
+/// The id recorded for a v1.1 message: the status id (notices have none).
+pub(crate) fn id_of(message: &serde_json::Value) -> Option<u64> {
+    message.get("id_str")?.as_str()?.parse().ok()
+}
+
 /// A `warning` FALLING_BEHIND notice at `percent_full`.
 pub(crate) fn falling_behind(percent_full: u32) -> Message {
     Message::Warning(Warning {

@@ -1,13 +1,48 @@
 //! The v2 tweet streams: `search` (the app's rules, with `matching_rules`), `sample`,
-//! `sample10` and `firehose`.
+//! `sample10`, `firehose` and the language firehoses (only tweets in that language).
 
 use std::sync::Arc;
 
+use serde_json::Value;
 use tokio::sync::watch;
 
-use super::{Cx, Payload};
-use crate::data::{MatchedRule, V2Renderer};
+use super::{id_num, Cx, Kind, Open, Payload};
+use crate::data::{MatchedRule, Shape, V2Renderer};
 use crate::rules_store::{AppRules, StoredRule};
+use crate::scenario::StreamEndpoint;
+
+/// The field and expansion parameters of the tweet streams.
+pub(crate) const PARAMS: &[&str] = &[
+    "expansions",
+    "media.fields",
+    "place.fields",
+    "poll.fields",
+    "tweet.fields",
+    "user.fields",
+];
+
+pub(crate) const KIND: Kind = Kind {
+    params: PARAMS,
+    open,
+    id_of,
+};
+
+fn open(req: &Open<'_>) -> Result<Box<dyn Payload>, Value> {
+    let shape = Shape::from_query(req.query)?;
+    let select = match req.endpoint {
+        StreamEndpoint::V2Filtered => Select::Rules(req.shared.rules.app(req.app)),
+        StreamEndpoint::V2FirehoseEn => Select::Lang("en"),
+        StreamEndpoint::V2FirehoseJa => Select::Lang("ja"),
+        StreamEndpoint::V2FirehoseKo => Select::Lang("ko"),
+        StreamEndpoint::V2FirehosePt => Select::Lang("pt"),
+        _ => Select::All,
+    };
+    Ok(Box::new(Tweets::new(V2Renderer::new(shape), select)))
+}
+
+fn id_of(message: &Value) -> Option<u64> {
+    id_num(message.get("data")?.get("id")?)
+}
 
 /// What a tweet stream lets through.
 pub(crate) enum Select {
@@ -15,6 +50,8 @@ pub(crate) enum Select {
     All,
     /// Tweets matching the app's rules (the filtered stream).
     Rules(Arc<AppRules>),
+    /// Tweets in this language (BCP 47 code).
+    Lang(&'static str),
 }
 
 /// v2 tweet payloads: `{"data":…,"includes":…,"matching_rules":…}`.
@@ -56,6 +93,12 @@ impl Payload for Tweets {
         let tweet = cx.source.get(seq);
         match &self.select {
             Select::All => self.renderer.write(&tweet, None, out),
+            Select::Lang(lang) => {
+                if tweet.lang() != Some(*lang) {
+                    return None;
+                }
+                self.renderer.write(&tweet, None, out);
+            }
             Select::Rules(_) => {
                 let rules = self
                     .snapshot

@@ -140,7 +140,11 @@ pub(crate) fn admit(
             None if endpoint.is_v1() || status == 420 => {
                 h::text(status, problems::v1_text(status), gz)
             }
-            None => h::problem(status, problems::v2_status_body(status, *variant), gz),
+            None => h::problem(
+                status,
+                problems::v2_status_body(status, *variant, endpoint.path()),
+                gz,
+            ),
         };
         return Err(with_headers(resp, &headers));
     }
