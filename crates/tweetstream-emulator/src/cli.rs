@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::config::{ConnectionPolicy, NoRulesPolicy, V1Notices};
+use crate::config::{
+    ConnectionPolicy, NoRulesPolicy, SlowReaders, V1Notices, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_QUEUE_BYTES,
+};
 use crate::data::Source;
 use crate::scenario::Scenario;
 use crate::Emulator;
@@ -101,6 +104,20 @@ pub struct Args {
     /// Target bytes per write (messages are batched up to this size).
     #[arg(long, default_value_t = 64 * 1024)]
     pub write_bytes: usize,
+    /// Most bytes queued per stream connection before it waits for (or disconnects) its client.
+    #[arg(long, default_value_t = DEFAULT_MAX_QUEUE_BYTES, value_name = "BYTES")]
+    pub max_queue_bytes: usize,
+    /// A client whose queue is full: wait for it, or disconnect it as X does (v1.1 FALLING_BEHIND
+    /// warning at 60% with stall_warnings, then disconnect code 4; v2 an operational-disconnect
+    /// SlowReader line); at --rate 0 streams always wait.
+    #[arg(long, default_value = "wait")]
+    pub slow_readers: SlowReaders,
+    /// Largest request body accepted (larger: 413).
+    #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES, value_name = "BYTES")]
+    pub max_body_bytes: usize,
+    /// Largest request line and headers accepted (larger: 431).
+    #[arg(long, default_value_t = DEFAULT_MAX_HEADER_BYTES, value_name = "BYTES")]
+    pub max_header_bytes: usize,
     /// zlib level (0–9) for gzip responses: 1 is fastest; X's own servers compress harder.
     #[arg(long, default_value_t = 1)]
     pub gzip_level: u32,
@@ -154,6 +171,10 @@ pub async fn run(args: Args) -> Result<(), String> {
         .messages_per_write(args.messages_per_write)
         .write_bytes(args.write_bytes)
         .gzip_level(args.gzip_level)
+        .max_queue_bytes(args.max_queue_bytes)
+        .slow_readers(args.slow_readers)
+        .max_body_bytes(args.max_body_bytes)
+        .max_header_bytes(args.max_header_bytes)
         .v1_notices(V1Notices {
             delete_every: args.delete_every,
             ..V1Notices::default()

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::config::{Config, ConnectionPolicy, NoRulesPolicy, OAuthCredentials, V1Notices};
+use crate::config::{
+    Config, ConnectionPolicy, NoRulesPolicy, OAuthCredentials, SlowReaders, V1Notices,
+};
 use crate::data::Source;
 use crate::observe::{ConnectionRecord, Counters, Event, Observed, RequestRecord, TimedEvent};
 use crate::rules_store::{DeleteSelector, RuleInfo};
@@ -218,6 +220,37 @@ impl EmulatorBuilder {
     /// Entries kept in each log (requests, connections, events; default 100,000).
     pub fn max_log_entries(mut self, n: usize) -> Self {
         self.config.max_log_entries = n.max(1);
+        self
+    }
+
+    /// Largest request body accepted, in bytes (default
+    /// [`DEFAULT_MAX_BODY_BYTES`](crate::DEFAULT_MAX_BODY_BYTES), 1 MiB); larger → 413.
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.config.max_body_bytes = n;
+        self
+    }
+
+    /// Largest request head (request line and headers), in bytes (default
+    /// [`DEFAULT_MAX_HEADER_BYTES`](crate::DEFAULT_MAX_HEADER_BYTES), 64 KiB; at least 1 KiB);
+    /// larger → 431.
+    pub fn max_header_bytes(mut self, n: usize) -> Self {
+        self.config.max_header_bytes = n.max(1024);
+        self
+    }
+
+    /// Most bytes queued per stream connection (default
+    /// [`DEFAULT_MAX_QUEUE_BYTES`](crate::DEFAULT_MAX_QUEUE_BYTES), 128 KiB): bytes handed to
+    /// the connection and not yet taken by the HTTP layer (which buffers up to ~400 KB more,
+    /// and the kernel its socket buffers). A single write larger than the bound is queued when
+    /// the queue is empty.
+    pub fn max_queue_bytes(mut self, n: usize) -> Self {
+        self.config.max_queue_bytes = n.max(1);
+        self
+    }
+
+    /// What a stream does when its queue is full (default [`SlowReaders::Wait`]).
+    pub fn slow_readers(mut self, policy: SlowReaders) -> Self {
+        self.config.slow_readers = policy;
         self
     }
 

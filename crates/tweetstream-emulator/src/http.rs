@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -14,7 +14,7 @@ use http::{Response, StatusCode};
 use hyper::body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 /// What a stream's producer hands to its response body.
 #[derive(Debug)]
@@ -24,6 +24,37 @@ pub(crate) enum Chunk {
     /// Abort the connection once everything before has reached the socket (a scripted reset:
     /// the chunked body never gets its terminating chunk).
     Reset,
+}
+
+/// The bytes handed to a stream's body and not yet taken by hyper: the connection's queue, which
+/// the producer keeps within a bound.
+#[derive(Debug, Default)]
+pub(crate) struct Queue {
+    bytes: AtomicUsize,
+    taken: Notify,
+}
+
+impl Queue {
+    /// Bytes queued now.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.load(Ordering::Acquire)
+    }
+
+    /// `n` more bytes were queued.
+    pub(crate) fn add(&self, n: usize) {
+        self.bytes.fetch_add(n, Ordering::AcqRel);
+    }
+
+    /// `n` bytes left the queue (hyper took them, or they were never handed over).
+    pub(crate) fn take(&self, n: usize) {
+        self.bytes.fetch_sub(n, Ordering::AcqRel);
+        self.taken.notify_one();
+    }
+
+    /// Completes once hyper has taken bytes (since the last call, or from now).
+    pub(crate) async fn taken(&self) {
+        self.taken.notified().await
+    }
 }
 
 /// A per-TCP-connection switch shared by the connection's I/O and its response bodies: once a
@@ -114,7 +145,8 @@ pub(crate) struct EmuBody {
 enum Inner {
     Full(Option<Bytes>),
     Stream {
-        rx: mpsc::Receiver<Chunk>,
+        rx: mpsc::UnboundedReceiver<Chunk>,
+        queue: Arc<Queue>,
         reset: ResetSwitch,
         /// A reset was requested: nothing more, ever (the connection is about to fail).
         dead: bool,
@@ -129,10 +161,15 @@ impl EmuBody {
         }
     }
 
-    pub(crate) fn stream(rx: mpsc::Receiver<Chunk>, reset: ResetSwitch) -> EmuBody {
+    pub(crate) fn stream(
+        rx: mpsc::UnboundedReceiver<Chunk>,
+        queue: Arc<Queue>,
+        reset: ResetSwitch,
+    ) -> EmuBody {
         EmuBody {
             inner: Inner::Stream {
                 rx,
+                queue,
                 reset,
                 dead: false,
             },
@@ -157,8 +194,16 @@ impl Body for EmuBody {
         match &mut self.get_mut().inner {
             Inner::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             Inner::Stream { dead: true, .. } => Poll::Pending,
-            Inner::Stream { rx, reset, dead } => match rx.poll_recv(cx) {
-                Poll::Ready(Some(Chunk::Data(b))) => Poll::Ready(Some(Ok(Frame::data(b)))),
+            Inner::Stream {
+                rx,
+                queue,
+                reset,
+                dead,
+            } => match rx.poll_recv(cx) {
+                Poll::Ready(Some(Chunk::Data(b))) => {
+                    queue.take(b.len());
+                    Poll::Ready(Some(Ok(Frame::data(b))))
+                }
                 Poll::Ready(Some(Chunk::Reset)) => {
                     // Everything before is in hyper's buffer; its next flush writes it out and
                     // then fails (see `ResetSwitch`). Poll again so that flush comes soon.

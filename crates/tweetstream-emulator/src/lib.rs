@@ -48,7 +48,10 @@ mod timeline;
 mod v1;
 mod v2;
 
-pub use config::{ConnectionPolicy, NoRulesPolicy, OAuthCredentials, V1Notices};
+pub use config::{
+    ConnectionPolicy, NoRulesPolicy, OAuthCredentials, SlowReaders, V1Notices,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_QUEUE_BYTES,
+};
 pub use emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 pub use observe::{
     AuthRecord, AuthScheme, CloseReason, ConnectionRecord, Counters, Event, Observed,

@@ -110,6 +110,8 @@ pub enum CloseReason {
     ClosedByHandle,
     /// A recovery (`start_time`/`end_time`) replay finished.
     RecoveryComplete,
+    /// The client read too slowly: its queue filled ([`crate::SlowReaders::Disconnect`]).
+    SlowReader,
     /// The emulator shut down.
     Shutdown,
 }

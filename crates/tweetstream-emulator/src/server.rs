@@ -450,6 +450,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                     let shared2 = Arc::clone(&shared);
                     let mut stop = shared.shutdown.subscribe();
                     let reset = ResetSwitch::default();
+                    let max_header = shared.config.max_header_bytes;
                     let io = TokioIo::new(ConnIo::new(stream, reset.clone()));
                     conns.spawn(async move {
                         let svc = service_fn(move |req| {
@@ -459,6 +460,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                         });
                         let conn = http1::Builder::new()
                             .keep_alive(true)
+                            .max_header_size(max_header)
                             .serve_connection(io, svc);
                         let mut conn = std::pin::pin!(conn);
                         let mut stopping = false;

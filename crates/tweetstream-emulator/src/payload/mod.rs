@@ -294,6 +294,10 @@ pub(crate) trait Payload: Send {
         seq % count.max(1)
     }
 
+    /// The client falls behind: its queue is `percent_full` full (only when the emulator
+    /// disconnects slow readers). v1.1 streams with `stall_warnings` queue a `warning`.
+    fn falling_behind(&mut self, _percent_full: u32) {}
+
     /// A notification that what matches may have changed (the filtered stream's rules), if
     /// the stream has one.
     fn changes(&mut self) -> Option<&mut watch::Receiver<u64>> {

@@ -35,6 +35,8 @@ pub(crate) struct Statuses {
     /// The cumulative `limit.track` count.
     limit_track: u64,
     pending: VecDeque<Message>,
+    /// A FALLING_BEHIND warning was sent for a filling queue.
+    warned: bool,
 }
 
 impl Statuses {
@@ -53,6 +55,7 @@ impl Statuses {
             recent: VecDeque::with_capacity(RECENT),
             limit_track: 0,
             pending: VecDeque::new(),
+            warned: false,
         }
     }
 
@@ -128,6 +131,14 @@ impl Payload for Statuses {
         self.recent.push_back((tweet.id(), tweet.author_id()));
         self.queue_notices(cx.now_ms());
         Some(tweet.id())
+    }
+
+    fn falling_behind(&mut self, percent_full: u32) {
+        // Once per connection (X: at most about once every 5 minutes).
+        if self.stall_warnings && !self.warned {
+            self.warned = true;
+            self.pending.push_back(falling_behind(percent_full));
+        }
     }
 
     fn write_notice(&mut self, _cx: &Cx<'_>, out: &mut Vec<u8>) -> bool {

@@ -203,7 +203,7 @@ impl FaultySender {
             before + 1
         ));
         r?;
-        self.inner.reset().await;
+        self.inner.reset();
         Err(CloseReason::ScenarioReset)
     }
 
@@ -218,20 +218,31 @@ impl FaultySender {
     }
 
     /// A clean end after `reason`: a v1.1 stream says why (eviction → `disconnect` 7 "admin
-    /// logout", shutdown → 1 "shutdown"), gzip gets its trailer.
-    pub(crate) async fn finish_clean(&mut self, reason: &CloseReason) {
-        if self.endpoint.is_v1() {
-            let notice = match reason {
-                CloseReason::Evicted => Some(self.disconnect(7, "admin logout")),
-                CloseReason::Shutdown => Some(self.disconnect(1, "shutdown")),
+    /// logout", shutdown → 1 "shutdown", a slow reader → 4 "stall"), a v2 stream whose client
+    /// read too slowly gets an `operational-disconnect` SlowReader line, gzip gets its trailer.
+    /// These go after whatever is queued.
+    pub(crate) fn finish_clean(&mut self, reason: &CloseReason) {
+        let notice = if self.endpoint.is_v1() {
+            match reason {
+                CloseReason::Evicted => Some((Kind::Notice, self.disconnect(7, "admin logout"))),
+                CloseReason::Shutdown => Some((Kind::Notice, self.disconnect(1, "shutdown"))),
+                CloseReason::SlowReader => Some((Kind::Notice, self.disconnect(4, "stall"))),
                 _ => None,
-            };
-            if let Some(line) = notice {
-                let batch = Batch::one(self.framing, Kind::Notice, &line);
-                self.inner.send_final(&batch.bytes, batch.tally).await;
             }
+        } else {
+            match reason {
+                CloseReason::SlowReader => Some((
+                    Kind::Other,
+                    problems::operational_disconnect_line("SlowReader"),
+                )),
+                _ => None,
+            }
+        };
+        if let Some((kind, line)) = notice {
+            let batch = Batch::one(self.framing, kind, &line);
+            self.inner.send_final(&batch.bytes, batch.tally);
         }
-        self.inner.finish().await;
+        self.inner.finish();
     }
 
     /// Send `plain`, in pieces when the fate is `drip`.

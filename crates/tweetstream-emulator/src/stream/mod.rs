@@ -19,7 +19,7 @@ use http::Response;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::http::{self as h, Chunk, EmuBody, Gzip};
+use crate::http::{self as h, Chunk, EmuBody, Gzip, Queue};
 use crate::limits::{Control, OpenOutcome};
 use crate::observe::{ConnectionRecord, Event};
 use crate::payload::Payload;
@@ -231,13 +231,15 @@ pub(crate) fn open(shared: &Arc<Shared>, ctx: &mut ReqCtx, spec: StreamSpec) -> 
         );
     });
 
-    let (tx, rx) = mpsc::channel::<Chunk>(2);
+    // The queue is bounded in bytes (the sender waits or disconnects), not in chunks.
+    let (tx, rx) = mpsc::unbounded_channel::<Chunk>();
+    let queue = Arc::new(Queue::default());
     let content_type = if spec.endpoint.is_v1() {
         "application/json"
     } else {
         "application/json; charset=utf-8"
     };
-    let mut resp = Response::new(EmuBody::stream(rx, ctx.reset.clone()));
+    let mut resp = Response::new(EmuBody::stream(rx, Arc::clone(&queue), ctx.reset.clone()));
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp.headers_mut().insert(
@@ -251,7 +253,7 @@ pub(crate) fn open(shared: &Arc<Shared>, ctx: &mut ReqCtx, spec: StreamSpec) -> 
     let resp = with_headers(resp, &spec.rate_headers);
 
     let gzip = ctx.gzip.then(|| Gzip::new(shared.config.gzip_level));
-    let sender = Sender::new(Arc::clone(shared), conn_id, tx, control_rx, gzip);
+    let sender = Sender::new(Arc::clone(shared), conn_id, (tx, queue), control_rx, gzip);
     let out = FaultySender::new(sender, spec.fate, spec.framing, spec.endpoint, ctx.id);
     let producer = Producer {
         shared: Arc::clone(shared),

@@ -11,9 +11,13 @@ use tokio::time::Instant;
 use super::faults::FaultySender;
 use super::frame::{Batch, Kind};
 use super::sender::Woke;
+use crate::config::SlowReaders;
 use crate::observe::{CloseReason, Event};
 use crate::payload::{Cx, Payload};
 use crate::server::{lock, Shared};
+
+/// How full a slow client's queue is when it is told it falls behind (v1.1 `warning`).
+const FALLING_BEHIND_PERCENT: u32 = 60;
 
 /// Where a batch stopped.
 enum Outcome {
@@ -85,6 +89,12 @@ impl Producer {
                     return r;
                 }
                 last_write = Instant::now();
+                if self.shared.config.slow_readers == SlowReaders::Disconnect {
+                    let full = self.out.sender().queue_percent();
+                    if full >= FALLING_BEHIND_PERCENT {
+                        self.payload.falling_behind(full);
+                    }
+                }
             }
             match outcome {
                 // Let other tasks (and the connection) run between batches.
@@ -192,7 +202,7 @@ impl Producer {
             CloseReason::ClientDisconnected | CloseReason::ScenarioReset
         );
         if clean {
-            self.out.finish_clean(&reason).await;
+            self.out.finish_clean(&reason);
         }
         let conn_id = self.out.sender().conn_id();
         let ghost = match reason {

@@ -9,7 +9,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{sleep_until, Instant};
 
 use super::frame::Tally;
-use crate::http::{Chunk, Gzip};
+use crate::config::SlowReaders;
+use crate::http::{Chunk, Gzip, Queue};
 use crate::limits::Control;
 use crate::observe::CloseReason;
 use crate::server::Shared;
@@ -25,11 +26,14 @@ pub(crate) enum Woke<T> {
 }
 
 /// Hands bytes to the connection, compressing them when the client asked for gzip, and records
-/// what was handed over.
+/// what was handed over. The connection's queue is bounded in bytes
+/// (`Config::max_queue_bytes`): when it is full the sender waits for the client, or ends the
+/// stream with [`CloseReason::SlowReader`] ([`SlowReaders`]).
 pub(crate) struct Sender {
     shared: Arc<Shared>,
     conn_id: u64,
-    tx: mpsc::Sender<Chunk>,
+    tx: mpsc::UnboundedSender<Chunk>,
+    queue: Arc<Queue>,
     control: watch::Receiver<Control>,
     shutdown: watch::Receiver<bool>,
     gzip: Option<Gzip>,
@@ -39,7 +43,7 @@ impl Sender {
     pub(crate) fn new(
         shared: Arc<Shared>,
         conn_id: u64,
-        tx: mpsc::Sender<Chunk>,
+        (tx, queue): (mpsc::UnboundedSender<Chunk>, Arc<Queue>),
         control: watch::Receiver<Control>,
         gzip: Option<Gzip>,
     ) -> Sender {
@@ -48,6 +52,7 @@ impl Sender {
             shared,
             conn_id,
             tx,
+            queue,
             control,
             shutdown,
             gzip,
@@ -86,45 +91,76 @@ impl Sender {
         self.send_wire(wire, tally).await
     }
 
-    /// Hand bytes to the connection as they are (already compressed, or deliberately not).
+    /// How full the connection's queue is, in percent of its bound.
+    pub(crate) fn queue_percent(&self) -> u32 {
+        let max = self.shared.config.max_queue_bytes.max(1);
+        (self.queue.len().saturating_mul(100) / max).min(100) as u32
+    }
+
+    /// Hand bytes to the connection as they are (already compressed, or deliberately not),
+    /// once the queue has room for them.
     pub(crate) async fn send_wire(
         &mut self,
         wire: Vec<u8>,
         mut tally: Tally,
     ) -> Result<(), CloseReason> {
-        tally.wire += wire.len() as u64;
-        let chunk = Chunk::Data(Bytes::from(wire));
-        let r = tokio::select! {
-            biased;
-            r = self.tx.send(chunk) => r.map_err(|_| CloseReason::ClientDisconnected),
-            _ = self.control.changed() => {
-                Err(self.requested_close().unwrap_or(CloseReason::ClientDisconnected))
+        let max = self.shared.config.max_queue_bytes;
+        loop {
+            let queued = self.queue.len();
+            // A write larger than the bound goes when the queue is empty.
+            if queued == 0 || queued.saturating_add(wire.len()) <= max {
+                break;
             }
-            _ = self.shutdown.changed() => Err(CloseReason::Shutdown),
-        };
-        // Not handed to the connection: not sent, not recorded.
-        r?;
+            // At rate 0 the stream goes as fast as the client reads: it always waits.
+            if self.shared.config.slow_readers == SlowReaders::Disconnect
+                && self.shared.timeline.paced()
+            {
+                return Err(CloseReason::SlowReader);
+            }
+            tokio::select! {
+                biased;
+                _ = self.queue.taken() => {}
+                _ = self.control.changed() => {
+                    return Err(self.requested_close().unwrap_or(CloseReason::ClientDisconnected));
+                }
+                _ = self.shutdown.changed() => return Err(CloseReason::Shutdown),
+                _ = self.tx.closed() => return Err(CloseReason::ClientDisconnected),
+            }
+        }
+        tally.wire += wire.len() as u64;
+        self.enqueue(wire)?;
         self.record(tally);
         Ok(())
     }
 
-    /// Hand `plain` over at the end of a clean close, whatever close was requested (bounded
-    /// wait: a client that stopped reading does not hold the producer).
-    pub(crate) async fn send_final(&mut self, plain: &[u8], mut tally: Tally) {
+    /// Put bytes in the queue, whatever its length.
+    fn enqueue(&mut self, wire: Vec<u8>) -> Result<(), CloseReason> {
+        let n = wire.len();
+        self.queue.add(n);
+        if self.tx.send(Chunk::Data(Bytes::from(wire))).is_err() {
+            // Not handed to the connection: not sent, not recorded.
+            self.queue.take(n);
+            return Err(CloseReason::ClientDisconnected);
+        }
+        Ok(())
+    }
+
+    /// Hand `plain` over at the end of a clean close, whatever close was requested and however
+    /// full the queue is (a closing notice goes after what is queued).
+    pub(crate) fn send_final(&mut self, plain: &[u8], mut tally: Tally) {
         let wire = match &mut self.gzip {
             Some(gz) => gz.encode(plain),
             None => plain.to_vec(),
         };
         tally.wire += wire.len() as u64;
-        let send = self.tx.send(Chunk::Data(Bytes::from(wire)));
-        if let Ok(Ok(())) = tokio::time::timeout(std::time::Duration::from_secs(1), send).await {
+        if self.enqueue(wire).is_ok() {
             self.record(tally);
         }
     }
 
     /// Ask the body to abort the connection after what it already has (a scripted reset).
-    pub(crate) async fn reset(&mut self) {
-        let _ = self.tx.send(Chunk::Reset).await;
+    pub(crate) fn reset(&mut self) {
+        let _ = self.tx.send(Chunk::Reset);
     }
 
     /// Wait until `until` or `other`, whichever comes first, unless the connection is closed
@@ -160,8 +196,8 @@ impl Sender {
     }
 
     /// The end of a clean close: the gzip trailer, if any, so the body ends as a complete gzip
-    /// stream (bounded wait: a client that stopped reading does not hold the producer).
-    pub(crate) async fn finish(&mut self) {
+    /// stream.
+    pub(crate) fn finish(&mut self) {
         if let Some(gz) = self.gzip.take() {
             let tail = gz.finish();
             if !tail.is_empty() {
@@ -169,10 +205,7 @@ impl Sender {
                     wire: tail.len() as u64,
                     ..Tally::default()
                 };
-                let send = self.tx.send(Chunk::Data(Bytes::from(tail)));
-                if let Ok(Ok(())) =
-                    tokio::time::timeout(std::time::Duration::from_secs(5), send).await
-                {
+                if self.enqueue(tail).is_ok() {
                     self.record(tally);
                 }
             }
