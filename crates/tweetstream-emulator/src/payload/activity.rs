@@ -7,10 +7,10 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{id_num, mix63, write_json, Cx, Id, Kind, Open, Payload};
+use super::{id_num, mix63, write_json, Cx, Id, Open, Payload, StreamKind};
 use crate::data::{Shape, Tweet};
 
-pub(crate) const KIND: Kind = Kind {
+pub(crate) const KIND: StreamKind = StreamKind {
     params: &[],
     open,
     id_of,

@@ -5,9 +5,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{id_num, single_event, write_data, Cx, Kind, Open, Payload, TweetRef};
+use super::{id_num, single_event, write_data, Cx, Open, Payload, StreamKind, TweetRef};
 
-pub(crate) const KIND: Kind = Kind {
+pub(crate) const KIND: StreamKind = StreamKind {
     params: &[],
     open,
     id_of,

@@ -5,9 +5,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::likes::liker;
-use super::{id_num, write_data, Cx, Id, Kind, Open, Payload, EVENT_LAG};
+use super::{id_num, write_data, Cx, Id, Open, Payload, StreamKind, EVENT_LAG};
 
-pub(crate) const KIND: Kind = Kind {
+pub(crate) const KIND: StreamKind = StreamKind {
     params: &[],
     open,
     id_of,

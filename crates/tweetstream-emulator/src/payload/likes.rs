@@ -10,7 +10,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{mix63, write_json, Cx, Id, Kind, Open, Payload};
+use super::{mix63, write_json, Cx, Id, Open, Payload, StreamKind};
 use crate::data::{parse_lists, Shape};
 
 const FIELDS: &[&str] = &[
@@ -22,7 +22,7 @@ const FIELDS: &[&str] = &[
 ];
 const EXPANSIONS: &[&str] = &["liked_tweet_author_id", "liked_tweet_id"];
 
-pub(crate) const KIND: Kind = Kind {
+pub(crate) const KIND: StreamKind = StreamKind {
     params: &[
         "like_with_tweet_author.fields",
         "expansions",

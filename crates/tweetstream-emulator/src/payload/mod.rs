@@ -53,7 +53,7 @@ pub const EVENT_LAG: u64 = 10;
 /// A stream kind: the query parameters it takes besides the common ones (`backfill_minutes`,
 /// `partition`, `start_time`, `end_time`), how to build its payload, and which id its record
 /// keeps for a message.
-pub(crate) struct Kind {
+pub(crate) struct StreamKind {
     pub params: &'static [&'static str],
     /// Build the payload for a request. Err = X's 400 problem body.
     pub open: fn(&Open<'_>) -> Result<Box<dyn Payload>, Value>,
@@ -76,7 +76,7 @@ pub(crate) struct V2Stream {
     pub endpoint: StreamEndpoint,
     pub partitions: Option<u32>,
     pub recovery: bool,
-    pub kind: &'static Kind,
+    pub kind: &'static StreamKind,
 }
 
 use StreamEndpoint as E;
@@ -109,7 +109,7 @@ const fn v2(
     endpoint: StreamEndpoint,
     partitions: Option<u32>,
     recovery: bool,
-    kind: &'static Kind,
+    kind: &'static StreamKind,
 ) -> V2Stream {
     V2Stream {
         endpoint,

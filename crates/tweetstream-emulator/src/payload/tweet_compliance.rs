@@ -5,9 +5,11 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{countries, id_num, single_event, write_data, Cx, Id, Kind, Open, Payload, TweetRef};
+use super::{
+    countries, id_num, single_event, write_data, Cx, Id, Open, Payload, StreamKind, TweetRef,
+};
 
-pub(crate) const KIND: Kind = Kind {
+pub(crate) const KIND: StreamKind = StreamKind {
     params: &[],
     open,
     id_of,

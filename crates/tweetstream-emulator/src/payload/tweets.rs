@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use super::{id_num, Cx, Kind, Open, Payload};
+use super::{id_num, Cx, Open, Payload, StreamKind};
 use crate::data::{MatchedRule, Shape, V2Renderer};
 use crate::rules_store::{AppRules, StoredRule};
 use crate::scenario::StreamEndpoint;
@@ -21,7 +21,7 @@ pub(crate) const PARAMS: &[&str] = &[
     "user.fields",
 ];
 
-pub(crate) const KIND: Kind = Kind {
+pub(crate) const KIND: StreamKind = StreamKind {
     params: PARAMS,
     open,
     id_of,

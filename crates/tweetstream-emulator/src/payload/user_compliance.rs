@@ -7,10 +7,12 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{countries, id_num, single_event, write_data, Cx, Id, Kind, Open, Payload, UserRef};
+use super::{
+    countries, id_num, single_event, write_data, Cx, Id, Open, Payload, StreamKind, UserRef,
+};
 use crate::data::Tweet;
 
-pub(crate) const KIND: Kind = Kind {
+pub(crate) const KIND: StreamKind = StreamKind {
     params: &[],
     open,
     id_of,
