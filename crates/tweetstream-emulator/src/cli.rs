@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::config::{ConnectionPolicy, NoRulesPolicy, V1Notices};
+use crate::config::{
+    ConnectionPolicy, NoRulesPolicy, SlowReaders, V1Notices, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_QUEUE_BYTES,
+};
 use crate::data::Source;
 use crate::scenario::Scenario;
 use crate::Emulator;
@@ -16,6 +19,16 @@ use crate::Emulator;
 ///
 /// Prints its base URL (`http://127.0.0.1:PORT`) as the first line of stdout, then serves
 /// until interrupted (Ctrl-C / SIGTERM).
+///
+/// Streams (bearer token; `partition` required where a range is given):
+/// /2/tweets/search/stream (+ /rules, /rules/counts), /2/tweets/sample/stream,
+/// /2/tweets/sample10/stream (1-2), /2/tweets/firehose/stream (1-20),
+/// /2/tweets/firehose/stream/lang/en (1-8), …/lang/ja, …/lang/ko, …/lang/pt (1-2),
+/// /2/likes/firehose/stream (1-20), /2/likes/sample10/stream (1-2), /2/likes/compliance/stream,
+/// /2/tweets/compliance/stream (1-4), /2/users/compliance/stream (1-4), /2/tweets/label/stream,
+/// /2/activity/stream; OAuth 1.0a: /1.1/statuses/filter.json, /1.1/statuses/sample.json.
+/// At --rate N every stream carries N events per second (the filtered ones the share that
+/// matches).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "tweetstream-emulator", version)]
 pub struct Args {
@@ -29,7 +42,8 @@ pub struct Args {
     /// statuses, or JSONL of v1.1 statuses or v2 payloads. Default: synthetic tweets.
     #[arg(long, value_name = "FILE")]
     pub corpus: Option<PathBuf>,
-    /// Tweets per second (0 = as fast as each client reads).
+    /// Timeline positions per second: tweets per second on the tweet streams, events per second
+    /// on the like, compliance, label and activity streams (0 = as fast as each client reads).
     #[arg(long, default_value_t = 0.0)]
     pub rate: f64,
     /// Keep-alive interval in seconds for every stream (default: 20 on v2, 30 on v1.1).
@@ -54,9 +68,12 @@ pub struct Args {
     /// Scripted faults: a scenario file, JSON or TOML (by extension).
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Seed of the synthetic tweets and rule ids.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// Seed of the synthetic tweets and rule ids. Without it each run picks a new seed
+    /// (printed on stderr) and serves a --corpus from a fresh block of ids, so a restarted
+    /// emulator never re-sends a tweet id a client already stored; give --seed to replay a run
+    /// exactly (same tweets, same ids).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Maximum rule length.
     #[arg(long, default_value_t = tweetstream_rules::DEFAULT_MAX_RULE_LENGTH)]
     pub max_rule_length: usize,
@@ -87,6 +104,20 @@ pub struct Args {
     /// Target bytes per write (messages are batched up to this size).
     #[arg(long, default_value_t = 64 * 1024)]
     pub write_bytes: usize,
+    /// Most bytes queued per stream connection before it waits for (or disconnects) its client.
+    #[arg(long, default_value_t = DEFAULT_MAX_QUEUE_BYTES, value_name = "BYTES")]
+    pub max_queue_bytes: usize,
+    /// A client whose queue is full: wait for it, or disconnect it as X does (v1.1 FALLING_BEHIND
+    /// warning at 60% with stall_warnings, then disconnect code 4; v2 an operational-disconnect
+    /// SlowReader line); at --rate 0 streams always wait.
+    #[arg(long, default_value = "wait")]
+    pub slow_readers: SlowReaders,
+    /// Largest request body accepted (larger: 413).
+    #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES, value_name = "BYTES")]
+    pub max_body_bytes: usize,
+    /// Largest request line and headers accepted (larger: 431).
+    #[arg(long, default_value_t = DEFAULT_MAX_HEADER_BYTES, value_name = "BYTES")]
+    pub max_header_bytes: usize,
     /// zlib level (0–9) for gzip responses: 1 is fastest; X's own servers compress harder.
     #[arg(long, default_value_t = 1)]
     pub gzip_level: u32,
@@ -103,12 +134,33 @@ fn secs(s: f64) -> Duration {
     }
 }
 
+/// A seed for a run without `--seed`: the clock and the process id.
+fn run_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    // SplitMix64's finaliser spreads close clock values apart.
+    let mut z = nanos ^ (u64::from(std::process::id()) << 32);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// Start an emulator from `args`, print its base URL, serve until Ctrl-C / SIGTERM.
 pub async fn run(args: Args) -> Result<(), String> {
+    let seed = match args.seed {
+        Some(s) => s,
+        None => {
+            let s = run_seed();
+            eprintln!("tweetstream-emulator: seed {s} (pass --seed {s} to replay this run)");
+            s
+        }
+    };
     let mut b = Emulator::builder()
         .bind(SocketAddr::new(args.host, args.port))
         .rate(args.rate)
-        .seed(args.seed)
+        .seed(seed)
         .max_rule_length(args.max_rule_length)
         .max_rules(args.max_rules)
         .max_connections(args.max_connections)
@@ -119,6 +171,10 @@ pub async fn run(args: Args) -> Result<(), String> {
         .messages_per_write(args.messages_per_write)
         .write_bytes(args.write_bytes)
         .gzip_level(args.gzip_level)
+        .max_queue_bytes(args.max_queue_bytes)
+        .slow_readers(args.slow_readers)
+        .max_body_bytes(args.max_body_bytes)
+        .max_header_bytes(args.max_header_bytes)
         .v1_notices(V1Notices {
             delete_every: args.delete_every,
             ..V1Notices::default()
@@ -138,7 +194,12 @@ pub async fn run(args: Args) -> Result<(), String> {
         b = b.oauth_credentials(ck, cs, at, ats);
     }
     if let Some(path) = &args.corpus {
-        b = b.source(Source::from_path(path)?);
+        let source = Source::from_path(path)?;
+        b = b.source(match args.seed {
+            Some(_) => source,
+            // A fresh block of ids for this run (loop 0 would be the file's own ids).
+            None => source.from_loop(1 + seed % (1 << 32)),
+        });
     }
     if let Some(path) = &args.scenario {
         b = b.scenario(Scenario::from_path(path)?);

@@ -58,6 +58,37 @@ impl std::str::FromStr for NoRulesPolicy {
     }
 }
 
+/// What a stream does when its client reads too slowly and the connection's queue (bytes handed
+/// to the connection and not yet written to the socket) is full.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SlowReaders {
+    /// Wait until the client reads (back-pressure; the default): nothing is dropped.
+    #[default]
+    Wait,
+    /// Do what X does (at a fixed rate; at rate 0 a stream always waits, it goes as fast as
+    /// its client reads): a v1.1 stream with `stall_warnings=true` first gets a `warning`
+    /// FALLING_BEHIND once a write leaves the queue 60% full or more (once per connection);
+    /// when the next write does not fit, the stream gets X's
+    /// slow-consumer notice (v1.1 `disconnect` code 4 "stall", v2 an `operational-disconnect`
+    /// line with `disconnect_type` SlowReader) after what is queued, and the connection closes
+    /// (a client that resumes reading gets the queue, the notice, then the end).
+    Disconnect,
+}
+
+impl std::str::FromStr for SlowReaders {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "wait" => Ok(SlowReaders::Wait),
+            "disconnect" => Ok(SlowReaders::Disconnect),
+            _ => Err(format!(
+                "unknown slow-readers policy {s:?} (expected wait or disconnect)"
+            )),
+        }
+    }
+}
+
 /// How often the v1.1 streams interleave notices, as "one per N statuses" (0 = never).
 ///
 /// Counted per connection in statuses delivered. `limit` notices are sent on
@@ -128,6 +159,15 @@ impl std::fmt::Debug for OAuthCredentials {
     }
 }
 
+/// Largest request body accepted (rules requests, v1.1 form bodies): 1 MiB; larger → 413.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest request head (request line and headers): 64 KiB; larger → 431.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Most bytes queued per stream connection (handed to the connection, not yet taken by the
+/// HTTP layer): 128 KiB, about two writes. Beyond it the stream waits for its client, or
+/// disconnects it ([`SlowReaders`]).
+pub const DEFAULT_MAX_QUEUE_BYTES: usize = 128 * 1024;
+
 /// All emulator options (see [`crate::EmulatorBuilder`] for their meaning and defaults).
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
@@ -155,6 +195,9 @@ pub(crate) struct Config {
     pub max_recorded_ids: usize,
     pub max_log_entries: usize,
     pub max_body_bytes: usize,
+    pub max_header_bytes: usize,
+    pub max_queue_bytes: usize,
+    pub slow_readers: SlowReaders,
     pub gzip_level: u32,
 }
 
@@ -184,7 +227,10 @@ impl Default for Config {
             oauth_max_skew: Duration::from_secs(300),
             max_recorded_ids: 1_000_000,
             max_log_entries: 100_000,
-            max_body_bytes: 1024 * 1024,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+            max_queue_bytes: DEFAULT_MAX_QUEUE_BYTES,
+            slow_readers: SlowReaders::Wait,
             gzip_level: 1,
         }
     }

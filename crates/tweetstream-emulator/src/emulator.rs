@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::config::{Config, ConnectionPolicy, NoRulesPolicy, OAuthCredentials, V1Notices};
+use crate::config::{
+    Config, ConnectionPolicy, NoRulesPolicy, OAuthCredentials, SlowReaders, V1Notices,
+};
 use crate::data::Source;
 use crate::observe::{ConnectionRecord, Counters, Event, Observed, RequestRecord, TimedEvent};
 use crate::rules_store::{DeleteSelector, RuleInfo};
@@ -106,8 +108,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Tweets per second on the emulator's timeline; 0 (the default) = as fast as each
-    /// connection can read.
+    /// Positions per second on the emulator's timeline: tweets per second on the tweet streams,
+    /// events per second on the others; 0 (the default) = as fast as each connection can read.
     pub fn rate(mut self, per_second: f64) -> Self {
         self.config.rate = per_second;
         self
@@ -222,6 +224,37 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Largest request body accepted, in bytes (default
+    /// [`DEFAULT_MAX_BODY_BYTES`](crate::DEFAULT_MAX_BODY_BYTES), 1 MiB); larger → 413.
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.config.max_body_bytes = n;
+        self
+    }
+
+    /// Largest request head (request line and headers), in bytes (default
+    /// [`DEFAULT_MAX_HEADER_BYTES`](crate::DEFAULT_MAX_HEADER_BYTES), 64 KiB; at least 1 KiB);
+    /// larger → 431.
+    pub fn max_header_bytes(mut self, n: usize) -> Self {
+        self.config.max_header_bytes = n.max(1024);
+        self
+    }
+
+    /// Most bytes queued per stream connection (default
+    /// [`DEFAULT_MAX_QUEUE_BYTES`](crate::DEFAULT_MAX_QUEUE_BYTES), 128 KiB): bytes handed to
+    /// the connection and not yet taken by the HTTP layer (which buffers up to ~400 KB more,
+    /// and the kernel its socket buffers). A single write larger than the bound is queued when
+    /// the queue is empty.
+    pub fn max_queue_bytes(mut self, n: usize) -> Self {
+        self.config.max_queue_bytes = n.max(1);
+        self
+    }
+
+    /// What a stream does when its queue is full (default [`SlowReaders::Wait`]).
+    pub fn slow_readers(mut self, policy: SlowReaders) -> Self {
+        self.config.slow_readers = policy;
+        self
+    }
+
     /// gzip level 0–9 for compressed responses (default 1, fast).
     pub fn gzip_level(mut self, level: u32) -> Self {
         self.config.gzip_level = level.min(9);
@@ -316,7 +349,8 @@ impl EmulatorHandle {
         self.with_observed(|o| o.events.iter().cloned().collect())
     }
 
-    /// The ids of the tweets sent on a connection, in order.
+    /// The ids of the events sent on a connection, in order (tweet ids on the tweet streams; see
+    /// [`crate::event_id`] for the others).
     pub fn tweet_ids_sent(&self, connection: u64) -> Vec<u64> {
         self.with_observed(|o| {
             o.connection(connection)
@@ -362,7 +396,7 @@ impl EmulatorHandle {
         self.wait_until(|o| o.counters.requests >= n).await
     }
 
-    /// Wait until connection `id` has sent at least `n` tweets.
+    /// Wait until connection `id` has sent at least `n` events (tweets on the tweet streams).
     pub async fn wait_for_tweets(&self, id: u64, n: u64) {
         self.wait_until(|o| o.connection(id).is_some_and(|c| c.tweets_sent >= n))
             .await

@@ -1,8 +1,10 @@
-//! Response bodies and helpers.
+//! Response bodies, the connection's I/O, and helpers.
 
 use std::io::{self, Write};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
 use flate2::write::GzEncoder;
@@ -10,10 +12,130 @@ use flate2::Compression;
 use http::header::{HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
 use http::{Response, StatusCode};
 use hyper::body::{Body, Frame, SizeHint};
-use tokio::sync::mpsc;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, Notify};
 
-/// A chunk of a streamed body, or the error that aborts the connection.
-pub(crate) type Chunk = Result<Bytes, io::Error>;
+/// What a stream's producer hands to its response body.
+#[derive(Debug)]
+pub(crate) enum Chunk {
+    /// Bytes for the body.
+    Data(Bytes),
+    /// Abort the connection once everything before has reached the socket (a scripted reset:
+    /// the chunked body never gets its terminating chunk).
+    Reset,
+}
+
+/// The bytes handed to a stream's body and not yet taken by hyper: the connection's queue, which
+/// the producer keeps within a bound.
+#[derive(Debug, Default)]
+pub(crate) struct Queue {
+    bytes: AtomicUsize,
+    taken: Notify,
+}
+
+impl Queue {
+    /// Bytes queued now.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.load(Ordering::Acquire)
+    }
+
+    /// `n` more bytes were queued.
+    pub(crate) fn add(&self, n: usize) {
+        self.bytes.fetch_add(n, Ordering::AcqRel);
+    }
+
+    /// `n` bytes left the queue (hyper took them, or they were never handed over).
+    pub(crate) fn take(&self, n: usize) {
+        self.bytes.fetch_sub(n, Ordering::AcqRel);
+        self.taken.notify_one();
+    }
+
+    /// Completes once hyper has taken bytes (since the last call, or from now).
+    pub(crate) async fn taken(&self) {
+        self.taken.notified().await
+    }
+}
+
+/// A per-TCP-connection switch shared by the connection's I/O and its response bodies: once a
+/// body has seen [`Chunk::Reset`], the next flush of the connection (which hyper makes only after
+/// writing out everything it buffered) fails, and hyper drops the connection.
+///
+/// This is how a reset mid-message reaches the client deterministically: the partial message is
+/// on the wire before the connection dies, with no timer involved (it works under tokio's paused
+/// clock as well).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ResetSwitch(Arc<AtomicBool>);
+
+impl ResetSwitch {
+    fn arm(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    fn armed(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// The TCP stream of one HTTP connection, failing its flushes once the [`ResetSwitch`] is armed.
+pub(crate) struct ConnIo {
+    inner: TcpStream,
+    reset: ResetSwitch,
+}
+
+impl ConnIo {
+    pub(crate) fn new(inner: TcpStream, reset: ResetSwitch) -> ConnIo {
+        ConnIo { inner, reset }
+    }
+
+    fn reset_error() -> io::Error {
+        io::Error::new(io::ErrorKind::ConnectionReset, "scripted reset")
+    }
+}
+
+impl AsyncRead for ConnIo {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ConnIo {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(Pin::new(&mut self.inner).poll_flush(cx))?;
+        if self.reset.armed() {
+            return Poll::Ready(Err(ConnIo::reset_error()));
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
 
 /// The body of every emulator response.
 pub(crate) struct EmuBody {
@@ -22,7 +144,13 @@ pub(crate) struct EmuBody {
 
 enum Inner {
     Full(Option<Bytes>),
-    Stream(mpsc::Receiver<Chunk>),
+    Stream {
+        rx: mpsc::UnboundedReceiver<Chunk>,
+        queue: Arc<Queue>,
+        reset: ResetSwitch,
+        /// A reset was requested: nothing more, ever (the connection is about to fail).
+        dead: bool,
+    },
 }
 
 impl EmuBody {
@@ -33,9 +161,18 @@ impl EmuBody {
         }
     }
 
-    pub(crate) fn stream(rx: mpsc::Receiver<Chunk>) -> EmuBody {
+    pub(crate) fn stream(
+        rx: mpsc::UnboundedReceiver<Chunk>,
+        queue: Arc<Queue>,
+        reset: ResetSwitch,
+    ) -> EmuBody {
         EmuBody {
-            inner: Inner::Stream(rx),
+            inner: Inner::Stream {
+                rx,
+                queue,
+                reset,
+                dead: false,
+            },
         }
     }
 }
@@ -56,9 +193,25 @@ impl Body for EmuBody {
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         match &mut self.get_mut().inner {
             Inner::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
-            Inner::Stream(rx) => match rx.poll_recv(cx) {
-                Poll::Ready(Some(Ok(b))) => Poll::Ready(Some(Ok(Frame::data(b)))),
-                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+            Inner::Stream { dead: true, .. } => Poll::Pending,
+            Inner::Stream {
+                rx,
+                queue,
+                reset,
+                dead,
+            } => match rx.poll_recv(cx) {
+                Poll::Ready(Some(Chunk::Data(b))) => {
+                    queue.take(b.len());
+                    Poll::Ready(Some(Ok(Frame::data(b))))
+                }
+                Poll::Ready(Some(Chunk::Reset)) => {
+                    // Everything before is in hyper's buffer; its next flush writes it out and
+                    // then fails (see `ResetSwitch`). Poll again so that flush comes soon.
+                    *dead = true;
+                    reset.arm();
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
                 Poll::Ready(None) => Poll::Ready(None),
                 Poll::Pending => Poll::Pending,
             },
@@ -73,7 +226,7 @@ impl Body for EmuBody {
         match &self.inner {
             Inner::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
             Inner::Full(None) => SizeHint::with_exact(0),
-            Inner::Stream(_) => SizeHint::default(),
+            Inner::Stream { .. } => SizeHint::default(),
         }
     }
 }
@@ -94,6 +247,32 @@ pub(crate) fn accepts_gzip(headers: &http::HeaderMap) -> bool {
             });
             (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !q_zero
         })
+}
+
+/// A gzip stream whose every write is flushed (sync flush), so each write decodes on arrival.
+pub(crate) struct Gzip {
+    enc: GzEncoder<Vec<u8>>,
+}
+
+impl Gzip {
+    pub(crate) fn new(level: u32) -> Gzip {
+        Gzip {
+            enc: GzEncoder::new(Vec::with_capacity(16 * 1024), Compression::new(level)),
+        }
+    }
+
+    /// The compressed form of `data`, flushed.
+    pub(crate) fn encode(&mut self, data: &[u8]) -> Vec<u8> {
+        // Writing into a Vec cannot fail.
+        let _ = self.enc.write_all(data);
+        let _ = self.enc.flush();
+        std::mem::take(self.enc.get_mut())
+    }
+
+    /// The end of the gzip stream (trailer).
+    pub(crate) fn finish(self) -> Vec<u8> {
+        self.enc.finish().unwrap_or_default()
+    }
 }
 
 /// gzip a whole body.

@@ -110,6 +110,8 @@ pub enum CloseReason {
     ClosedByHandle,
     /// A recovery (`start_time`/`end_time`) replay finished.
     RecoveryComplete,
+    /// The client read too slowly: its queue filled ([`crate::SlowReaders::Disconnect`]).
+    SlowReader,
     /// The emulator shut down.
     Shutdown,
 }
@@ -139,9 +141,10 @@ pub struct ConnectionRecord {
     pub closed_at: Option<Duration>,
     /// Why it closed.
     pub close_reason: Option<CloseReason>,
-    /// Lines sent other than keep-alives (tweets, v1.1 notices, scripted lines).
+    /// Lines sent other than keep-alives (events, v1.1 notices, scripted lines).
     pub messages_sent: u64,
-    /// Tweets sent (complete ones only; a tweet cut by a reset is not counted).
+    /// Events sent: tweets on the tweet streams, likes, compliance, label and activity events
+    /// on the others (complete ones only; an event cut by a reset is not counted).
     pub tweets_sent: u64,
     /// v1.1 notices sent (delete, limit, scrub_geo, …, warning, disconnect).
     pub notices_sent: u64,
@@ -151,7 +154,8 @@ pub struct ConnectionRecord {
     pub bytes_sent: u64,
     /// Body bytes on the wire (after gzip when enabled).
     pub wire_bytes_sent: u64,
-    /// The ids of the tweets sent, in order (bounded; see `tweet_ids_dropped`).
+    /// The ids of the events sent, in order (bounded; see `tweet_ids_dropped`): tweet ids on
+    /// the tweet streams, and on the others the id [`crate::event_id`] reads from a message.
     pub tweet_ids: Vec<u64>,
     /// Ids not recorded because the bound was reached.
     pub tweet_ids_dropped: u64,
@@ -252,7 +256,7 @@ pub struct Counters {
     pub auth_failures: u64,
     /// Lines sent other than keep-alives.
     pub messages_sent: u64,
-    /// Tweets sent.
+    /// Events sent (tweets, likes, compliance, label and activity events).
     pub tweets_sent: u64,
     /// Keep-alives sent.
     pub keep_alives_sent: u64,

@@ -121,7 +121,22 @@ pub(crate) fn schema_mismatch(param: Option<&str>) -> Value {
     })
 }
 
-/// The `{"errors":[{"message":"Sorry, that page does not exist","code":34}]}` body of unknown routes.
+/// A v2 path that does not exist: a problem like X's `Not Found Error` (`resource-not-found`,
+/// with the path as the parameter's value; there is no `resource_type` for a path).
+pub(crate) fn not_found_v2(path: &str) -> Value {
+    json!({
+        "title": "Not Found Error",
+        "detail": format!("Sorry, that page does not exist: {path}"),
+        "type": format!("{PROBLEMS}resource-not-found"),
+        "status": 404,
+        "parameter": "path",
+        "value": path,
+        "resource_id": path,
+    })
+}
+
+/// The `{"errors":[{"message":"Sorry, that page does not exist","code":34}]}` body of unknown
+/// v1.1 routes.
 pub(crate) fn not_found() -> Value {
     json!({"errors":[{"message":"Sorry, that page does not exist","code":34}]})
 }
@@ -165,8 +180,8 @@ pub(crate) fn v1_text(status: u16) -> &'static str {
     }
 }
 
-/// X's v2 body for a scripted status.
-pub(crate) fn v2_status_body(status: u16, variant: Option<StatusVariant>) -> String {
+/// X's v2 body for a scripted status on `path`.
+pub(crate) fn v2_status_body(status: u16, variant: Option<StatusVariant>, path: &str) -> String {
     let v = match (status, variant) {
         (_, Some(StatusVariant::TooManyConnections)) | (429, None) => {
             return TOO_MANY_CONNECTIONS.to_string()
@@ -186,7 +201,7 @@ pub(crate) fn v2_status_body(status: u16, variant: Option<StatusVariant>) -> Str
             "The request was rejected by the emulator's scenario".to_string(),
         )]),
         (401, None) => unauthorized(),
-        (404, None) => not_found(),
+        (404, None) => not_found_v2(path),
         (420, None) => return v1_text(420).to_string(),
         (s, None) => generic(s),
     };

@@ -1,7 +1,7 @@
 //! Scripted faults: the fate of each successive stream connection attempt.
 //!
 //! A [`Scenario`] is an ordered list of [`Step`]s. Every connection attempt to a **stream**
-//! endpoint (v2 sample/search/firehose/sample10, v1.1 filter/sample — not the rules endpoints)
+//! endpoint (every v2 stream and v1.1 filter/sample — not the rules endpoints)
 //! that passed authentication and parameter validation takes the first remaining step whose
 //! [`Endpoints`] selector matches it; a step with `repeat: n` serves `n` attempts before it is
 //! used up. Steps that do not match an attempt stay in place for later attempts, so a single
@@ -34,7 +34,7 @@ pub enum Endpoints {
     /// Every stream endpoint (the default).
     #[default]
     Any,
-    /// Every v2 stream (`/2/tweets/…/stream`).
+    /// Every v2 stream (`/2/…/stream…`).
     V2,
     /// Every v1.1 stream (`/1.1/statuses/…`).
     V1,
@@ -50,6 +50,32 @@ pub enum Endpoints {
     V1Filter,
     /// `GET /1.1/statuses/sample.json`.
     V1Sample,
+    /// The four language firehoses (`/2/tweets/firehose/stream/lang/…`).
+    V2FirehoseLang,
+    /// `GET /2/tweets/firehose/stream/lang/en`.
+    V2FirehoseEn,
+    /// `GET /2/tweets/firehose/stream/lang/ja`.
+    V2FirehoseJa,
+    /// `GET /2/tweets/firehose/stream/lang/ko`.
+    V2FirehoseKo,
+    /// `GET /2/tweets/firehose/stream/lang/pt`.
+    V2FirehosePt,
+    /// `GET /2/likes/firehose/stream`.
+    V2LikesFirehose,
+    /// `GET /2/likes/sample10/stream`.
+    V2LikesSample10,
+    /// The three compliance streams (tweets, users, likes).
+    V2Compliance,
+    /// `GET /2/likes/compliance/stream`.
+    V2LikesCompliance,
+    /// `GET /2/tweets/compliance/stream`.
+    V2TweetsCompliance,
+    /// `GET /2/users/compliance/stream`.
+    V2UsersCompliance,
+    /// `GET /2/tweets/label/stream`.
+    V2TweetsLabel,
+    /// `GET /2/activity/stream`.
+    V2Activity,
 }
 
 /// A stream endpoint of the emulator.
@@ -68,9 +94,52 @@ pub enum StreamEndpoint {
     V1Filter,
     /// `/1.1/statuses/sample.json`.
     V1Sample,
+    /// `GET /2/tweets/firehose/stream/lang/en`.
+    V2FirehoseEn,
+    /// `GET /2/tweets/firehose/stream/lang/ja`.
+    V2FirehoseJa,
+    /// `GET /2/tweets/firehose/stream/lang/ko`.
+    V2FirehoseKo,
+    /// `GET /2/tweets/firehose/stream/lang/pt`.
+    V2FirehosePt,
+    /// `GET /2/likes/firehose/stream`.
+    V2LikesFirehose,
+    /// `GET /2/likes/sample10/stream`.
+    V2LikesSample10,
+    /// `GET /2/likes/compliance/stream`.
+    V2LikesCompliance,
+    /// `GET /2/tweets/compliance/stream`.
+    V2TweetsCompliance,
+    /// `GET /2/users/compliance/stream`.
+    V2UsersCompliance,
+    /// `GET /2/tweets/label/stream`.
+    V2TweetsLabel,
+    /// `GET /2/activity/stream`.
+    V2Activity,
 }
 
 impl StreamEndpoint {
+    /// Every stream endpoint: the v2 streams in the order of X's API reference, then v1.1.
+    pub const ALL: [StreamEndpoint; 17] = [
+        StreamEndpoint::V2Filtered,
+        StreamEndpoint::V2Sample,
+        StreamEndpoint::V2Sample10,
+        StreamEndpoint::V2Firehose,
+        StreamEndpoint::V2FirehoseEn,
+        StreamEndpoint::V2FirehoseJa,
+        StreamEndpoint::V2FirehoseKo,
+        StreamEndpoint::V2FirehosePt,
+        StreamEndpoint::V2LikesFirehose,
+        StreamEndpoint::V2LikesSample10,
+        StreamEndpoint::V2LikesCompliance,
+        StreamEndpoint::V2TweetsCompliance,
+        StreamEndpoint::V2UsersCompliance,
+        StreamEndpoint::V2TweetsLabel,
+        StreamEndpoint::V2Activity,
+        StreamEndpoint::V1Filter,
+        StreamEndpoint::V1Sample,
+    ];
+
     /// Whether this is a v1.1 endpoint.
     pub fn is_v1(self) -> bool {
         matches!(self, StreamEndpoint::V1Filter | StreamEndpoint::V1Sample)
@@ -85,7 +154,23 @@ impl StreamEndpoint {
             StreamEndpoint::V2Sample10 => "/2/tweets/sample10/stream",
             StreamEndpoint::V1Filter => "/1.1/statuses/filter.json",
             StreamEndpoint::V1Sample => "/1.1/statuses/sample.json",
+            StreamEndpoint::V2FirehoseEn => "/2/tweets/firehose/stream/lang/en",
+            StreamEndpoint::V2FirehoseJa => "/2/tweets/firehose/stream/lang/ja",
+            StreamEndpoint::V2FirehoseKo => "/2/tweets/firehose/stream/lang/ko",
+            StreamEndpoint::V2FirehosePt => "/2/tweets/firehose/stream/lang/pt",
+            StreamEndpoint::V2LikesFirehose => "/2/likes/firehose/stream",
+            StreamEndpoint::V2LikesSample10 => "/2/likes/sample10/stream",
+            StreamEndpoint::V2LikesCompliance => "/2/likes/compliance/stream",
+            StreamEndpoint::V2TweetsCompliance => "/2/tweets/compliance/stream",
+            StreamEndpoint::V2UsersCompliance => "/2/users/compliance/stream",
+            StreamEndpoint::V2TweetsLabel => "/2/tweets/label/stream",
+            StreamEndpoint::V2Activity => "/2/activity/stream",
         }
+    }
+
+    /// The endpoint serving `path`.
+    pub fn from_path(path: &str) -> Option<StreamEndpoint> {
+        StreamEndpoint::ALL.into_iter().find(|e| e.path() == path)
     }
 }
 
@@ -97,12 +182,31 @@ impl Endpoints {
             Endpoints::Any => true,
             Endpoints::V2 => !endpoint.is_v1(),
             Endpoints::V1 => endpoint.is_v1(),
+            Endpoints::V2FirehoseLang => matches!(
+                endpoint,
+                E::V2FirehoseEn | E::V2FirehoseJa | E::V2FirehoseKo | E::V2FirehosePt
+            ),
+            Endpoints::V2Compliance => matches!(
+                endpoint,
+                E::V2TweetsCompliance | E::V2UsersCompliance | E::V2LikesCompliance
+            ),
             Endpoints::V2Filtered => endpoint == E::V2Filtered,
             Endpoints::V2Sample => endpoint == E::V2Sample,
             Endpoints::V2Firehose => endpoint == E::V2Firehose,
             Endpoints::V2Sample10 => endpoint == E::V2Sample10,
             Endpoints::V1Filter => endpoint == E::V1Filter,
             Endpoints::V1Sample => endpoint == E::V1Sample,
+            Endpoints::V2FirehoseEn => endpoint == E::V2FirehoseEn,
+            Endpoints::V2FirehoseJa => endpoint == E::V2FirehoseJa,
+            Endpoints::V2FirehoseKo => endpoint == E::V2FirehoseKo,
+            Endpoints::V2FirehosePt => endpoint == E::V2FirehosePt,
+            Endpoints::V2LikesFirehose => endpoint == E::V2LikesFirehose,
+            Endpoints::V2LikesSample10 => endpoint == E::V2LikesSample10,
+            Endpoints::V2LikesCompliance => endpoint == E::V2LikesCompliance,
+            Endpoints::V2TweetsCompliance => endpoint == E::V2TweetsCompliance,
+            Endpoints::V2UsersCompliance => endpoint == E::V2UsersCompliance,
+            Endpoints::V2TweetsLabel => endpoint == E::V2TweetsLabel,
+            Endpoints::V2Activity => endpoint == E::V2Activity,
         }
     }
 }
@@ -152,7 +256,8 @@ fn op_disconnect() -> String {
 
 /// The fate of one stream connection attempt.
 ///
-/// "Messages" count every non-keep-alive line the connection sends (tweets, v1.1 notices).
+/// "Messages" count every non-keep-alive line the connection sends (tweets, likes, compliance
+/// and other events, v1.1 notices).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "fate", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fate {

@@ -22,7 +22,7 @@ use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::data::Source;
-use crate::http::{self as h, EmuBody};
+use crate::http::{self as h, ConnIo, EmuBody, ResetSwitch};
 use crate::limits::{RateLimiter, Registry};
 use crate::observe::{AuthRecord, AuthScheme, CloseReason, Event, Observed, RequestRecord};
 use crate::problems;
@@ -172,6 +172,8 @@ pub(crate) struct ReqCtx {
     pub fault: Option<String>,
     pub error: Option<String>,
     pub connection: Option<u64>,
+    /// The reset switch of the TCP connection the request came on.
+    pub reset: ResetSwitch,
 }
 
 /// Decode `a=b&c=d` (`+` as space, invalid UTF-8 replaced).
@@ -287,24 +289,20 @@ enum Route {
 fn route(method: &Method, path: &str) -> Route {
     let get = method == Method::GET;
     let post = method == Method::POST;
+    if let Some(ep) = StreamEndpoint::from_path(path) {
+        return match ep {
+            StreamEndpoint::V1Filter if get || post => Route::Stream(ep),
+            _ if get => Route::Stream(ep),
+            _ => Route::WrongMethod,
+        };
+    }
     match path {
-        "/2/tweets/search/stream" if get => Route::Stream(StreamEndpoint::V2Filtered),
-        "/2/tweets/sample/stream" if get => Route::Stream(StreamEndpoint::V2Sample),
-        "/2/tweets/firehose/stream" if get => Route::Stream(StreamEndpoint::V2Firehose),
-        "/2/tweets/sample10/stream" if get => Route::Stream(StreamEndpoint::V2Sample10),
         "/2/tweets/search/stream/rules" if get => Route::RulesGet,
         "/2/tweets/search/stream/rules" if post => Route::RulesPost,
         "/2/tweets/search/stream/rules/counts" if get => Route::RulesCounts,
-        "/1.1/statuses/filter.json" if get || post => Route::Stream(StreamEndpoint::V1Filter),
-        "/1.1/statuses/sample.json" if get => Route::Stream(StreamEndpoint::V1Sample),
-        "/2/tweets/search/stream"
-        | "/2/tweets/sample/stream"
-        | "/2/tweets/firehose/stream"
-        | "/2/tweets/sample10/stream"
-        | "/2/tweets/search/stream/rules"
-        | "/2/tweets/search/stream/rules/counts"
-        | "/1.1/statuses/filter.json"
-        | "/1.1/statuses/sample.json" => Route::WrongMethod,
+        "/2/tweets/search/stream/rules" | "/2/tweets/search/stream/rules/counts" => {
+            Route::WrongMethod
+        }
         _ => Route::NotFound,
     }
 }
@@ -317,7 +315,11 @@ pub(crate) async fn read_body(body: Incoming, max: usize) -> Result<Vec<u8>, Str
     }
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<EmuBody> {
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+    reset: ResetSwitch,
+) -> Response<EmuBody> {
     let (parts, body) = req.into_parts();
     let raw_query = parts.uri.query().map(str::to_string);
     let query = raw_query
@@ -347,6 +349,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<EmuBody
         fault: None,
         error: None,
         connection: None,
+        reset,
     };
     let gz = shared.gzip_level(ctx.gzip);
     let fut = AssertUnwindSafe(dispatch(&shared, &mut ctx, body)).catch_unwind();
@@ -423,7 +426,11 @@ async fn dispatch(shared: &Arc<Shared>, ctx: &mut ReqCtx, body: Incoming) -> Res
         }
         Route::NotFound => {
             ctx.error = Some("no such endpoint".into());
-            h::json(404, &problems::not_found(), gz)
+            if ctx.path.starts_with("/2/") {
+                h::problem(404, problems::not_found_v2(&ctx.path).to_string(), gz)
+            } else {
+                h::json(404, &problems::not_found(), gz)
+            }
         }
     }
 }
@@ -442,14 +449,19 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                     let _ = stream.set_nodelay(true);
                     let shared2 = Arc::clone(&shared);
                     let mut stop = shared.shutdown.subscribe();
+                    let reset = ResetSwitch::default();
+                    let max_header = shared.config.max_header_bytes;
+                    let io = TokioIo::new(ConnIo::new(stream, reset.clone()));
                     conns.spawn(async move {
                         let svc = service_fn(move |req| {
                             let shared = Arc::clone(&shared2);
-                            async move { Ok::<_, Infallible>(handle(shared, req).await) }
+                            let reset = reset.clone();
+                            async move { Ok::<_, Infallible>(handle(shared, req, reset).await) }
                         });
                         let conn = http1::Builder::new()
                             .keep_alive(true)
-                            .serve_connection(TokioIo::new(stream), svc);
+                            .max_header_size(max_header)
+                            .serve_connection(io, svc);
                         let mut conn = std::pin::pin!(conn);
                         let mut stopping = false;
                         loop {

@@ -10,12 +10,14 @@ use tweetstream::oauth;
 use crate::data::V1Filter;
 use crate::http::{self as h, EmuBody};
 use crate::observe::{AuthRecord, AuthScheme};
+use crate::payload::statuses::Statuses;
 use crate::problems;
 use crate::scenario::StreamEndpoint;
 use crate::server::{
     auth_header, decode_pairs, lock, read_body, unix_now, AuthHeader, ReqCtx, Shared,
 };
-use crate::stream::{self, Kind, StreamSpec};
+use crate::stream::frame::Framing;
+use crate::stream::{self, StreamSpec};
 
 /// Hosts a client may have signed for besides the emulator's own address (clients whose
 /// host was redirected to the emulator usually still sign for the real one).
@@ -314,16 +316,21 @@ pub(crate) async fn stream(
     let spec = StreamSpec {
         endpoint,
         credential: format!("{credential} v1.1"),
-        kind: Kind::V1 {
+        payload: Box::new(Statuses::new(
             filter,
+            shared.config.v1_notices,
             stall_warnings,
-            limit_notices: endpoint == StreamEndpoint::V1Filter,
-        },
+            endpoint == StreamEndpoint::V1Filter,
+        )),
         partition: None,
         start_seq: shared.timeline.live_seq(Instant::now()),
         end_seq: None,
         fate,
-        delimited,
+        framing: if delimited {
+            Framing::Length
+        } else {
+            Framing::Crlf
+        },
         keep_alive: shared.config.keep_alive_v1,
         rate_headers,
     };

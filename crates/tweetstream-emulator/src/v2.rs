@@ -11,23 +11,16 @@ use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use crate::config::NoRulesPolicy;
-use crate::data::{Shape, V2Renderer};
+use crate::data::parse_lists;
 use crate::http::{self as h, EmuBody};
 use crate::observe::Event;
+use crate::payload;
 use crate::problems;
 use crate::rules_store::DeleteSelector;
 use crate::scenario::StreamEndpoint;
 use crate::server::{read_body, v2_auth, ReqCtx, Shared};
-use crate::stream::{self, Kind, StreamSpec};
-
-const FIELD_PARAMS: [&str; 6] = [
-    "expansions",
-    "media.fields",
-    "place.fields",
-    "poll.fields",
-    "tweet.fields",
-    "user.fields",
-];
+use crate::stream::frame::Framing;
+use crate::stream::{self, StreamSpec};
 
 /// `meta.sent`: RFC 3339 with milliseconds, UTC.
 pub(crate) fn sent_now(shared: &Shared) -> String {
@@ -135,34 +128,35 @@ fn invalid(shared: &Shared, ctx: &mut ReqCtx, errors: &[ParamError]) -> Response
     )
 }
 
-/// `GET /2/tweets/{search,sample,firehose,sample10}/stream`.
+/// `GET` any v2 stream of [`payload::V2_STREAMS`]: authentication, the common parameters
+/// (`backfill_minutes`, `partition`, `start_time`/`end_time`), the stream's own (fields,
+/// expansions), admission, then the connection.
 pub(crate) async fn stream(
     shared: &Arc<Shared>,
     ctx: &mut ReqCtx,
     endpoint: StreamEndpoint,
 ) -> Response<EmuBody> {
     let gz = shared.gzip_level(ctx.gzip);
+    let Some(def) = payload::v2_stream(endpoint) else {
+        ctx.error = Some("no such endpoint".into());
+        return h::problem(404, problems::not_found_v2(&ctx.path).to_string(), gz);
+    };
     let (app, credential) = match v2_auth(shared, ctx) {
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    let mut allowed: Vec<&str> = FIELD_PARAMS.to_vec();
+    let mut allowed: Vec<&str> = def.kind.params.to_vec();
     allowed.push("backfill_minutes");
-    let partitions = match endpoint {
-        StreamEndpoint::V2Firehose => Some(20),
-        StreamEndpoint::V2Sample10 => Some(2),
-        _ => None,
-    };
-    if endpoint != StreamEndpoint::V2Sample {
+    if def.recovery {
         allowed.extend(["start_time", "end_time"]);
     }
-    if partitions.is_some() {
+    if def.partitions.is_some() {
         allowed.push("partition");
     }
     let query = ctx.query.clone();
     let mut errors = check_known(&query, &allowed);
     let backfill = int_param(&query, "backfill_minutes", 0, 5, &mut errors).unwrap_or(0);
-    let partition = match partitions {
+    let partition = match def.partitions {
         Some(n) => match get(&query, "partition") {
             None => {
                 errors.push((
@@ -173,7 +167,7 @@ pub(crate) async fn stream(
                 None
             }
             Some(_) => {
-                int_param(&query, "partition", 1, n, &mut errors).map(|p| (p as u32, n as u32))
+                int_param(&query, "partition", 1, i64::from(n), &mut errors).map(|p| (p as u32, n))
             }
         },
         None => None,
@@ -209,8 +203,14 @@ pub(crate) async fn stream(
     if !errors.is_empty() {
         return invalid(shared, ctx, &errors);
     }
-    let shape = match Shape::from_query(&query) {
-        Ok(s) => s,
+    let open = payload::Open {
+        shared,
+        app: &app,
+        endpoint,
+        query: &query,
+    };
+    let payload = match (def.kind.open)(&open) {
+        Ok(p) => p,
         Err(body) => {
             ctx.error = Some("invalid fields or expansions".into());
             return h::problem(400, body.to_string(), gz);
@@ -221,19 +221,16 @@ pub(crate) async fn stream(
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    let rules = if endpoint == StreamEndpoint::V2Filtered {
-        let app_rules = shared.rules.app(&app);
-        if app_rules.snapshot().is_empty() && shared.config.no_rules == NoRulesPolicy::Refuse {
-            ctx.error = Some("the app has no rules".into());
-            return stream::with_headers(
-                h::problem(409, problems::rule_configuration_issue().to_string(), gz),
-                &rate_headers,
-            );
-        }
-        Some(app_rules)
-    } else {
-        None
-    };
+    if endpoint == StreamEndpoint::V2Filtered
+        && shared.rules.app(&app).snapshot().is_empty()
+        && shared.config.no_rules == NoRulesPolicy::Refuse
+    {
+        ctx.error = Some("the app has no rules".into());
+        return stream::with_headers(
+            h::problem(409, problems::rule_configuration_issue().to_string(), gz),
+            &rate_headers,
+        );
+    }
     let tl = &shared.timeline;
     let now = Instant::now();
     let (start_seq, end_seq) = match start_time {
@@ -262,15 +259,12 @@ pub(crate) async fn stream(
     let spec = StreamSpec {
         endpoint,
         credential,
-        kind: Kind::V2 {
-            renderer: V2Renderer::new(shape),
-            rules,
-        },
+        payload,
         partition,
         start_seq,
         end_seq,
         fate,
-        delimited: false,
+        framing: Framing::Crlf,
         keep_alive: shared.config.keep_alive_v2,
         rate_headers,
     };
@@ -338,27 +332,55 @@ pub(crate) fn rules_get(shared: &Arc<Shared>, ctx: &mut ReqCtx) -> Response<EmuB
     h::json(200, &body, gz)
 }
 
-/// `GET /2/tweets/search/stream/rules/counts`.
+/// The fields of a `RulesCount` (`rules_count.fields`).
+const RULES_COUNT_FIELDS: &[&str] = &[
+    "all_project_client_apps",
+    "cap_per_client_app",
+    "cap_per_project",
+    "client_app_rules_count",
+    "project_rules_count",
+];
+
+/// `GET /2/tweets/search/stream/rules/counts`: every field of `RulesCount`, or those
+/// `rules_count.fields` names.
 pub(crate) fn rules_counts(shared: &Arc<Shared>, ctx: &mut ReqCtx) -> Response<EmuBody> {
     let gz = shared.gzip_level(ctx.gzip);
     let (app, _) = match v2_auth(shared, ctx) {
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    let errors = check_known(&ctx.query.clone(), &["rules_count.fields"]);
+    let query = ctx.query.clone();
+    let errors = check_known(&query, &["rules_count.fields"]);
     if !errors.is_empty() {
         return invalid(shared, ctx, &errors);
     }
+    let wanted = match parse_lists(&query, &[("rules_count.fields", RULES_COUNT_FIELDS)]) {
+        Ok(m) => match m.first() {
+            Some(&0) | None => u64::MAX,
+            Some(&m) => m,
+        },
+        Err(body) => {
+            ctx.error = Some("invalid rules_count.fields".into());
+            return h::problem(400, body.to_string(), gz);
+        }
+    };
     let n = shared.rules.list(&app).len();
     let cap = shared.config.max_rules;
-    let body = json!({"data": {
-        "project_rules_count": n,
-        "cap_per_project": cap,
-        "cap_per_client_app": cap,
-        "client_app_rules_count": {"client_app_id": "1", "rule_count": n},
-        "all_project_client_apps": [{"client_app_id": "1", "rule_count": n}]
-    }});
-    h::json(200, &body, gz)
+    let app_count = json!({"client_app_id": "1", "rule_count": n});
+    let values = [
+        json!([app_count]),
+        json!(cap),
+        json!(cap),
+        app_count.clone(),
+        json!(n),
+    ];
+    let mut data = serde_json::Map::new();
+    for (i, (name, v)) in RULES_COUNT_FIELDS.iter().zip(values).enumerate() {
+        if wanted & (1 << i) != 0 {
+            data.insert((*name).to_string(), v);
+        }
+    }
+    h::json(200, &json!({ "data": data }), gz)
 }
 
 fn bool_param(query: &[(String, String)], name: &str, errors: &mut Vec<ParamError>) -> bool {

@@ -124,3 +124,21 @@ fn bad_flags_fail_with_a_message() {
         assert!(help.contains(flag), "{flag} in --help");
     }
 }
+
+#[tokio::test]
+async fn without_seed_each_run_serves_fresh_ids() {
+    let corpus_path = data_path("twitter.json");
+    let mut firsts = Vec::new();
+    for _ in 0..2 {
+        let (_child, base) = spawn(&["--corpus", &corpus_path]);
+        let url = format!("{base}/2/tweets/sample/stream");
+        let mut lines = Lines::new(bearer(client().get(&url), "any").send().await.unwrap());
+        firsts.push(v2_ids(&lines.take_json(1).await)[0]);
+    }
+    let original = corpus().get(0).id();
+    assert!(
+        !firsts.contains(&original),
+        "a run without --seed does not re-send the file's ids"
+    );
+    assert_ne!(firsts[0], firsts[1], "two runs, two id blocks");
+}

@@ -401,3 +401,43 @@ fn scenario_files_json_and_toml() {
     assert!(Scenario::from_json(r#"{"steps":[{"fate":"explode"}]}"#).is_err());
     assert!(Scenario::from_json(r#"{"after":{"fate":"close_after","messages":1,"x":2}}"#).is_err());
 }
+
+#[tokio::test(start_paused = true)]
+async fn reset_mid_message_is_deterministic_under_a_paused_clock_with_gzip() {
+    // No timer decides when the connection dies: the half message reaches the client, then
+    // the connection fails, with tokio's clock paused and the body compressed.
+    let emu = start(Scenario::new().then(Fate::ResetAfter { messages: 5 })).await;
+    let mut resp = bearer(
+        client().get(format!("{}/2/tweets/sample/stream", emu.base_url())),
+        "tok",
+    )
+    .header("Accept-Encoding", "gzip")
+    .send()
+    .await
+    .unwrap();
+    let t0 = tokio::time::Instant::now();
+    use std::io::Write;
+    let mut dec = flate2::write::GzDecoder::new(Vec::new());
+    let error = loop {
+        match resp.chunk().await {
+            Ok(Some(c)) => {
+                dec.write_all(&c).unwrap();
+                dec.flush().unwrap();
+            }
+            Ok(None) => panic!("the body must fail, not end"),
+            Err(e) => break e,
+        }
+    };
+    assert!(error.is_body() || error.is_decode(), "{error:?}");
+    assert_eq!(t0.elapsed(), Duration::ZERO, "no time passes");
+    let text = dec.get_ref().clone();
+    let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
+    assert_eq!(lines.len(), 6, "five complete lines and a partial one");
+    let partial = lines[5];
+    assert!(!partial.is_empty() && serde_json::from_slice::<Value>(partial).is_err());
+    emu.wait_for_closed_connections(1).await;
+    let c = &emu.connections()[0];
+    assert_eq!(c.close_reason, Some(CloseReason::ScenarioReset));
+    assert_eq!(c.tweets_sent, 5);
+    emu.shutdown().await;
+}

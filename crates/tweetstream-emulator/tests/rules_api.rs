@@ -398,3 +398,92 @@ async fn concurrent_changes_lose_no_rule() {
     assert_eq!(emu.rules().len(), 127);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn paging_over_2500_rules_delete_all_and_counts() {
+    let emu = emu_with(512, 3000).await;
+    for i in 0..2500 {
+        emu.add_rule_for("tok", &format!("word{i}"), Some(&format!("t{i}")))
+            .unwrap();
+    }
+    // Default page size: 1000, as X.
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = Vec::new();
+    loop {
+        let q = match &token {
+            Some(t) => format!("?pagination_token={t}"),
+            None => String::new(),
+        };
+        let (status, body) = get(&emu, &q).await;
+        assert_eq!(status, 200);
+        assert_schema("RulesLookupResponse", &body);
+        let data = body["data"].as_array().unwrap();
+        assert_eq!(body["meta"]["result_count"], data.len());
+        pages.push(data.len());
+        seen.extend(data.iter().map(|r| r["id"].as_str().unwrap().to_string()));
+        match body["meta"]["next_token"].as_str() {
+            Some(t) => {
+                assert_eq!(t.len(), 16, "X's tokens are 16 characters");
+                token = Some(t.to_string());
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, vec![1000, 1000, 500]);
+    let unique: std::collections::HashSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), 2500, "every rule once");
+    // A smaller page size, to the last page.
+    let (_, body) = get(&emu, "?max_results=700").await;
+    assert_eq!(body["meta"]["result_count"], 700);
+    let mut t = body["meta"]["next_token"].as_str().unwrap().to_string();
+    let mut n = 700;
+    loop {
+        let (_, b) = get(&emu, &format!("?max_results=700&pagination_token={t}")).await;
+        n += b["meta"]["result_count"].as_u64().unwrap();
+        match b["meta"]["next_token"].as_str() {
+            Some(x) => t = x.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(n, 2500);
+    for q in ["?max_results=0", "?max_results=1001"] {
+        let (status, body) = get(&emu, q).await;
+        assert_eq!(status, 400, "{q}");
+        assert!(body.to_string().contains("max_results"));
+    }
+    // Counts: every field, or those asked for.
+    let counts = |q: &str| {
+        let u = format!("{}/2/tweets/search/stream/rules/counts{q}", emu.base_url());
+        async move {
+            let resp = bearer(client().get(u), "tok").send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = counts("").await;
+    assert_eq!(status, 200);
+    assert_schema("Get2TweetsSearchStreamRulesCountsResponse", &body);
+    assert_eq!(body["data"]["project_rules_count"], 2500);
+    assert_eq!(body["data"]["client_app_rules_count"]["rule_count"], 2500);
+    assert_eq!(body["data"]["cap_per_project"], 3000);
+    let (_, body) = counts("?rules_count.fields=project_rules_count,cap_per_client_app").await;
+    assert_eq!(
+        body,
+        json!({"data": {"cap_per_client_app": 3000, "project_rules_count": 2500}})
+    );
+    let (status, body) = counts("?rules_count.fields=nope").await;
+    assert_eq!(status, 400);
+    assert!(body.to_string().contains("rules_count.fields"));
+    assert_schema("InvalidRequestProblem", &body);
+    // delete_all (X's query parameter) removes every rule.
+    let (status, body) = post(&emu, "?delete_all=true", "").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["meta"]["summary"]["deleted"], 2500);
+    assert_schema("AddOrDeleteRulesResponse", &body);
+    let (_, body) = get(&emu, "").await;
+    assert_eq!(body["meta"]["result_count"], 0);
+    assert!(body.get("data").is_none());
+    let (_, body) = counts("").await;
+    assert_eq!(body["data"]["project_rules_count"], 0);
+    emu.shutdown().await;
+}

@@ -180,7 +180,20 @@ async fn auth_failures() {
 #[tokio::test]
 async fn unknown_routes_and_methods() {
     let emu = emu().await;
+    // A v2 path that does not exist: a v2 problem (it used to be v1.1's `{"errors":[{"code":34}]}`).
     let resp = get(&emu, "/2/tweets/nope/stream").await;
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["title"], "Not Found Error");
+    assert_eq!(
+        body["type"],
+        "https://api.twitter.com/2/problems/resource-not-found"
+    );
+    assert_eq!(body["value"], "/2/tweets/nope/stream");
+    assert_schema("Problem", &body);
+    // v1.1 paths keep v1.1's body.
+    let resp = get(&emu, "/1.1/statuses/nope.json").await;
     assert_eq!(resp.status(), 404);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], 34);

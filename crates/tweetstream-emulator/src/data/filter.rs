@@ -7,14 +7,10 @@ use tweetstream_rules::RuleTweet;
 
 use super::source::Tweet;
 
-/// Default-access limits of `statuses/filter`.
-pub const MAX_TRACK_PHRASES: usize = 400;
-/// Longest `track` phrase, in bytes.
-pub const MAX_TRACK_PHRASE_BYTES: usize = 60;
-/// Most `follow` ids.
-pub const MAX_FOLLOW_IDS: usize = 5_000;
-/// Most `locations` boxes.
-pub const MAX_LOCATION_BOXES: usize = 25;
+/// Default-access limits of `statuses/filter`: the library's, so client and emulator agree.
+pub use tweetstream::v1::{
+    MAX_FOLLOW_IDS, MAX_LOCATION_BOXES, MAX_TRACK_PHRASES, MAX_TRACK_PHRASE_BYTES,
+};
 
 /// A v1.1 parameter error: HTTP status (406, 413, 416) and X's short text body.
 #[derive(Clone, Debug, PartialEq, Eq)]

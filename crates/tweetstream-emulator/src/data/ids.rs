@@ -1,4 +1,4 @@
-//! Per-loop renumbering of tweet ids.
+//! Tweet ids: snowflakes and the per-loop renumbering.
 //!
 //! The corpus holds `N` distinct tweet ids (base tweets plus the tweets they embed or refer to
 //! that are themselves in the corpus). Sorting them gives each a rank `r` in `0..N`.
@@ -13,6 +13,21 @@
 //!   if there is no room at all, ids are not renumbered.
 //! * Ids that are not corpus tweets (users, media, a replied-to tweet that is not in the file, …)
 //!   are left as they are.
+
+/// Twitter's snowflake epoch (ms).
+pub(crate) const TWEPOCH: i64 = 1_288_834_974_657;
+
+/// A snowflake id: milliseconds since [`TWEPOCH`], a 10-bit worker and a 12-bit sequence.
+pub(crate) fn snowflake(ms: i64, worker: u64, seq: u64) -> u64 {
+    let t = (ms - TWEPOCH).max(0) as u64;
+    (t << 22) | ((worker & 0x3ff) << 12) | (seq & 0xfff)
+}
+
+/// Creation time of a snowflake id (ids before 2010-11 give None).
+pub(crate) fn snowflake_ms(id: u64) -> Option<i64> {
+    let ms = (id >> 22) as i64;
+    (id > (1u64 << 40)).then_some(ms + TWEPOCH)
+}
 
 /// The renumbering function of one corpus.
 #[derive(Clone, Copy, Debug)]

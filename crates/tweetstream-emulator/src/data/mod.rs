@@ -16,24 +16,26 @@
 //! on any input.
 
 mod filter;
-mod ids;
-mod json;
+pub(crate) mod ids;
+pub(crate) mod json;
 mod model;
 mod rules;
 mod shape;
 mod source;
 mod synth;
-mod time;
+pub(crate) mod time;
 mod v1in;
 mod v1out;
 mod v2in;
 mod v2out;
+mod v2parts;
 mod val;
 
 pub use filter::{
     V1Filter, V1ParamError, MAX_FOLLOW_IDS, MAX_LOCATION_BOXES, MAX_TRACK_PHRASES,
     MAX_TRACK_PHRASE_BYTES,
 };
+pub(crate) use shape::parse_lists;
 pub use shape::{
     Shape, EXPANSIONS, MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, TWEET_FIELDS, USER_FIELDS,
 };

@@ -71,6 +71,45 @@ fn invalid(param: &str, values: &[&str], accepted: &[&str]) -> Value {
     })
 }
 
+/// Parse comma-separated list parameters (`tweet.fields=a,b`, `expansions=…`, …): for each
+/// `(name, accepted)` of `lists`, the bit mask of the accepted values given (bit i = the i-th
+/// accepted value; a parameter given twice is the union). Other parameters are ignored.
+///
+/// Lists are comma-separated without spaces: an empty item or an item with a space is an
+/// invalid value. Err = X's 400 invalid-request body with one entry per bad value.
+pub(crate) fn parse_lists(
+    pairs: &[(String, String)],
+    lists: &[(&str, &[&str])],
+) -> Result<Vec<u64>, Value> {
+    let mut masks = vec![0u64; lists.len()];
+    let mut errors: Vec<Value> = Vec::new();
+    for (k, v) in pairs {
+        let Some(li) = lists.iter().position(|l| l.0 == k) else {
+            continue;
+        };
+        let (param, names) = lists[li];
+        let mut bad: Vec<&str> = Vec::new();
+        for item in v.split(',') {
+            match names.iter().position(|n| *n == item) {
+                Some(i) => masks[li] |= 1 << i,
+                None => bad.push(item),
+            }
+        }
+        if !bad.is_empty() {
+            if let Some(Value::Array(errs)) = invalid(param, &bad, names).get_mut("errors") {
+                errors.append(errs);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(masks)
+    } else {
+        let mut body = invalid("", &[], &[]);
+        body["errors"] = Value::Array(errors);
+        Err(body)
+    }
+}
+
 impl Shape {
     /// Parse the stream request's query pairs (other params are ignored). Unknown field or
     /// expansion names → `Err(body)` where body is X's 400 invalid-request problem JSON, e.g.
@@ -83,33 +122,13 @@ impl Shape {
     /// item with a space is reported as an invalid value. A parameter given twice is the union.
     /// Every bad value of every parameter gets its own entry in `errors`.
     pub fn from_query(pairs: &[(String, String)]) -> Result<Shape, Value> {
+        let lists: Vec<(&str, &[&str])> = PARAMS.iter().map(|(n, names, _)| (*n, *names)).collect();
+        let given = parse_lists(pairs, &lists)?;
         let mut shape = Shape::default();
-        let mut errors: Vec<Value> = Vec::new();
-        for (k, v) in pairs {
-            let Some(pi) = PARAMS.iter().position(|p| p.0 == k) else {
-                continue;
-            };
-            let (param, names, _) = PARAMS[pi];
-            let mut bad: Vec<&str> = Vec::new();
-            for item in v.split(',') {
-                match names.iter().position(|n| *n == item) {
-                    Some(i) => shape.masks[pi] |= 1 << i,
-                    None => bad.push(item),
-                }
-            }
-            if !bad.is_empty() {
-                if let Some(Value::Array(errs)) = invalid(param, &bad, names).get_mut("errors") {
-                    errors.append(errs);
-                }
-            }
+        for (m, g) in shape.masks.iter_mut().zip(given) {
+            *m |= g;
         }
-        if errors.is_empty() {
-            Ok(shape)
-        } else {
-            let mut body = invalid("", &[], &[]);
-            body["errors"] = Value::Array(errors);
-            Err(body)
-        }
+        Ok(shape)
     }
 
     /// Every field and every expansion of the spec.

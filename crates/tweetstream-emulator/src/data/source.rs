@@ -47,6 +47,8 @@ pub(crate) struct Inner {
 #[derive(Clone)]
 pub struct Source {
     inner: Arc<Inner>,
+    /// The loop position 0 is in (see [`Source::from_loop`]).
+    first_loop: u64,
 }
 
 impl std::fmt::Debug for Source {
@@ -55,6 +57,7 @@ impl std::fmt::Debug for Source {
             .field("base_len", &self.base_len())
             .field("tweets", &self.inner.corpus.tweets.len())
             .field("users", &self.inner.corpus.users.len())
+            .field("first_loop", &self.first_loop)
             .finish()
     }
 }
@@ -140,7 +143,21 @@ impl Source {
                 ranks,
                 ren,
             }),
+            first_loop: 0,
         }
+    }
+
+    /// The same tweets with the sequence starting at loop `first_loop`: position 0 is base
+    /// tweet 0 of that loop, so every id is taken from that loop's fresh block (loop 0 is the
+    /// original ids). The emulator's command line uses it to serve a corpus with new ids on each
+    /// run (a restarted emulator then never re-sends ids a client already stored).
+    pub fn from_loop(mut self, first_loop: u64) -> Source {
+        self.first_loop = first_loop;
+        self
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     /// Number of distinct tweets before the sequence loops.
@@ -149,14 +166,15 @@ impl Source {
     }
 
     /// The `seq`-th tweet of the endless sequence (seq = 0, 1, 2, …). Loop k = seq / base_len
-    /// renumbers every tweet id (and ids that refer to tweets of the corpus) so that ids stay
-    /// unique across loops; loop 0 keeps the original ids.
+    /// (plus [`from_loop`](Self::from_loop)'s start) renumbers every tweet id (and ids that
+    /// refer to tweets of the corpus) so that ids stay unique across loops; loop 0 keeps the
+    /// original ids.
     pub fn get(&self, seq: u64) -> Tweet<'_> {
         let n = self.inner.base.len().max(1) as u64;
         Tweet {
             inner: &self.inner,
             base: (seq % n) as usize,
-            lp: seq / n,
+            lp: (seq / n).saturating_add(self.first_loop),
             seq,
         }
     }

@@ -5,19 +5,11 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
+use super::ids::{snowflake_ms, TWEPOCH};
 use super::json::{Template, W};
 use super::model::{Corpus, MediaRec, PlaceRec, RefKind, TweetRec, UrlEnt, UserRec};
 use super::time;
 use super::val::{as_id, source_html};
-
-/// Twitter's snowflake epoch (ms).
-const TWEPOCH: i64 = 1_288_834_974_657;
-
-/// Creation time of a snowflake id (ids before 2010-11 give None).
-pub(crate) fn snowflake_ms(id: u64) -> Option<i64> {
-    let ms = (id >> 22) as i64;
-    (id > (1u64 << 40)).then_some(ms + TWEPOCH)
-}
 
 /// Make a v1.1 input status look like a streamed one: drop the search-API-only `metadata`, add
 /// `filter_level` (`low`) and `timestamp_ms` when absent.

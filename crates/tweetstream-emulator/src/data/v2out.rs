@@ -380,7 +380,7 @@ fn id_str(w: &mut W<'_>, id: u64) {
     w.str(&id.to_string());
 }
 
-fn write_tweet(w: &mut W<'_>, t: &TweetRec, shape: &Shape) {
+pub(super) fn write_tweet(w: &mut W<'_>, t: &TweetRec, shape: &Shape) {
     let f = |n: &str| shape.tweet_field(n);
     w.begin_obj();
     w.key("id");
@@ -632,7 +632,7 @@ fn write_entities(w: &mut W<'_>, t: &TweetRec) {
     w.end_obj();
 }
 
-fn write_user(w: &mut W<'_>, u: &UserRec, shape: &Shape) {
+pub(super) fn write_user(w: &mut W<'_>, u: &UserRec, shape: &Shape) {
     let f = |n: &str| shape.user_field(n);
     w.begin_obj();
     w.key("id");

@@ -139,18 +139,47 @@ pub fn spec() -> &'static Value {
 }
 
 fn validator(name: &str) -> std::sync::Arc<jsonschema::Validator> {
+    cached_validator(name, false)
+}
+
+/// The validator of `#/components/schemas/<name>`; `formats`: also check `format`s
+/// (`date-time`, `uri`, …).
+fn cached_validator(name: &str, formats: bool) -> std::sync::Arc<jsonschema::Validator> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> = OnceLock::new();
+    type Cache = Mutex<HashMap<(String, bool), Arc<jsonschema::Validator>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
-    Arc::clone(map.entry(name.to_string()).or_insert_with(|| {
+    Arc::clone(map.entry((name.to_string(), formats)).or_insert_with(|| {
         let schema = json!({
             "$ref": format!("#/components/schemas/{name}"),
             "components": spec()["components"].clone(),
         });
-        Arc::new(jsonschema::validator_for(&schema).expect("schema compiles"))
+        Arc::new(
+            jsonschema::options()
+                .should_validate_formats(formats)
+                .build(&schema)
+                .expect("schema compiles"),
+        )
     }))
+}
+
+/// Whether the format-checking validator of `name` rejects `instance`.
+pub fn schema_rejects_strict(name: &str, instance: &Value) -> bool {
+    !cached_validator(name, true).is_valid(instance)
+}
+
+/// [`assert_schema`] checking `format`s as well.
+pub fn assert_schema_strict(name: &str, instance: &Value) {
+    let errors: Vec<String> = cached_validator(name, true)
+        .iter_errors(instance)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{instance} does not validate against {name}: {errors:?}"
+    );
 }
 
 /// Validate `instance` against `#/components/schemas/<name>` of the spec.

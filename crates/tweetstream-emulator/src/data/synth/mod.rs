@@ -1,692 +1,33 @@
 //! The seeded synthetic tweet generator.
 //!
-//! Builds a pool of users and `n` base tweets once (originals in eight languages with
+//! Builds a pool of users and `n` base tweets once (originals in nine languages with
 //! hashtags, cashtags, mentions, links, photos, videos, GIFs, polls, places and coordinates;
 //! replies, retweets and quotes of earlier tweets). Everything is derived from one
-//! `StdRng::seed_from_u64(seed)`, so the same seed gives the same corpus.
+//! [`Prng`] seeded with `seed` (ChaCha8 and sampling of our own, see `prng`), so the same seed
+//! gives the same corpus, whatever the versions of the dependencies. The static tables (languages,
+//! topics, places, well-known accounts) are in `tables`.
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+mod prng;
+mod tables;
+
 use serde_json::json;
+
+use super::ids::snowflake;
+use prng::Prng;
+use tables::{topic_tags, topic_urls, Topic, CASHTAGS, FAMOUS, LANGS, PLACES, POLLS, SOURCES};
+use Topic::*;
 
 use super::model::{
     Corpus, EditControls, Entities, MediaRec, MentionEnt, PlaceRec, PollRec, RefKind, TagEnt,
     TweetMetrics, TweetRec, UrlEnt, UserMetrics, UserRec,
 };
 
-/// Twitter's snowflake epoch (ms).
-const TWEPOCH: i64 = 1_288_834_974_657;
 /// 2024-03-01T00:00:00Z: the first synthetic tweet.
 const START_MS: i64 = 1_709_251_200_000;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Topic {
-    Cat,
-    Dog,
-    Rust,
-    Music,
-    News,
-    Weather,
-    Food,
-    Sport,
-    Tech,
-    Travel,
-    Finance,
-    Misc,
-}
-
-use Topic::*;
-
-struct Lang {
-    code: &'static str,
-    weight: u32,
-    sentences: &'static [(&'static str, Topic)],
-    replies: &'static [&'static str],
-    quotes: &'static [&'static str],
-    /// Hashtags in the language (besides the topic's English tags).
-    tags: &'static [&'static str],
-    /// Indices into `PLACES`.
-    places: &'static [usize],
-    locations: &'static [&'static str],
-    /// (display first name, handle stem)
-    names: &'static [(&'static str, &'static str)],
-    surnames: &'static [(&'static str, &'static str)],
-    bios: &'static [&'static str],
-    alt: &'static str,
-}
-
-const LANGS: &[Lang] = &[
-    Lang {
-        code: "en",
-        weight: 45,
-        sentences: &[
-            ("My cat knocked my coffee off the desk again ☕🐈", Cat),
-            ("The cat has claimed my keyboard, so no work today 😹", Cat),
-            (
-                "Adopted a rescue cat this weekend and I'm completely in love",
-                Cat,
-            ),
-            ("Why does my cat only sit on the one paper I need?", Cat),
-            ("Cat tax: here is my cat judging me from the bookshelf", Cat),
-            ("Walking the dog before the rain starts 🐕", Dog),
-            ("Dog park was packed this afternoon, so many good boys", Dog),
-            ("My dog just learned to open the fridge. Send help.", Dog),
-            ("Nothing beats coming home to a happy dog 🐶", Dog),
-            (
-                "Finally rewrote the parser in Rust and it is 10x faster 🦀",
-                Rust,
-            ),
-            (
-                "The borrow checker and I have reached an understanding",
-                Rust,
-            ),
-            (
-                "New Rust release is out, time to update the toolchain",
-                Rust,
-            ),
-            (
-                "Spent the afternoon chasing a lifetime error in Rust. Worth it.",
-                Rust,
-            ),
-            ("Async Rust finally clicked for me today", Rust),
-            (
-                "This new album is the best music I've heard all year 🎶",
-                Music,
-            ),
-            ("Live music downtown tonight, who's coming?", Music),
-            ("Can't stop listening to this song on repeat 🎧", Music),
-            (
-                "Practicing guitar every evening, my neighbors love the music",
-                Music,
-            ),
-            (
-                "Breaking news: the city council approved the new bike lanes",
-                News,
-            ),
-            ("Reading the morning news with a croissant 🥐", News),
-            ("The news today is wild, I need a break", News),
-            (
-                "Local news: the bakery on 5th street finally reopened",
-                News,
-            ),
-            (
-                "Weather update: sunny with a chance of more sun ☀️",
-                Weather,
-            ),
-            ("It's snowing in April. Again. ❄️", Weather),
-            ("Best tacos in town, no debate 🌮", Food),
-            ("Homemade pizza night 🍕", Food),
-            ("What a game last night! ⚽", Sport),
-            ("Just finished a 10k run, feeling great 🏃", Sport),
-            ("Shipping a new feature on a Friday, wish me luck", Tech),
-            ("Our API now streams posts in real time", Tech),
-            ("Landed in Tokyo, first stop: ramen 🍜", Travel),
-            (
-                "Paris in the spring is everything they said it would be",
-                Travel,
-            ),
-            ("Watching {C} closely today 📈", Finance),
-            ("Big day for {C} and {C}", Finance),
-            ("{C} earnings beat expectations", Finance),
-            ("Good morning! Coffee first, then emails.", Misc),
-            ("Monday again? Already?", Misc),
-        ],
-        replies: &[
-            "Totally agree!",
-            "Haha, same here 😂",
-            "Where was this taken?",
-            "That's great news!",
-            "My dog does exactly the same thing",
-            "Congrats! 🎉",
-            "Source?",
-            "This is the way",
-            "Love this music",
-        ],
-        quotes: &[
-            "This 👇",
-            "So true",
-            "Can't believe this",
-            "Everyone should read this",
-            "Look at this cat 😹",
-            "Big if true",
-        ],
-        tags: &["TBT", "goodvibes"],
-        places: &[0, 1, 2, 12],
-        locations: &[
-            "San Francisco, CA",
-            "New York",
-            "London",
-            "Seattle, WA",
-            "Austin, TX",
-            "the internet",
-        ],
-        names: &[
-            ("James", "james"),
-            ("Emma", "emma"),
-            ("Olivia", "olivia"),
-            ("Liam", "liam"),
-            ("Noah", "noah"),
-            ("Ava", "ava"),
-            ("Sophia", "sophia"),
-            ("Mason", "mason"),
-            ("Mia", "mia"),
-            ("Ethan", "ethan"),
-            ("Chloe", "chloe"),
-            ("Lucas", "lucas"),
-        ],
-        surnames: &[
-            ("Smith", "smith"),
-            ("Johnson", "johnson"),
-            ("Brown", "brown"),
-            ("Lee", "lee"),
-            ("Walker", "walker"),
-            ("Carter", "carter"),
-            ("Nguyen", "nguyen"),
-            ("Patel", "patel"),
-            ("Kim", "kim"),
-            ("Garcia", "garcia"),
-        ],
-        bios: &[
-            "Cat person. Coffee enthusiast. Opinions are my own.",
-            "Rustacean 🦀 | building things that stream",
-            "Music lover 🎶 | drummer | vinyl collector",
-            "Journalist covering local news",
-            "Dog mom 🐶 | runner | foodie",
-            "",
-        ],
-        alt: "A photo shared by the author",
-    },
-    Lang {
-        code: "ja",
-        weight: 15,
-        sentences: &[
-            ("今日は猫と一緒にのんびり過ごしています🐱", Cat),
-            ("うちの猫がキーボードの上で寝てる😹", Cat),
-            ("犬の散歩に行ってきます🐕", Dog),
-            ("朝から犬が元気すぎる", Dog),
-            ("新しい音楽を聴きながら作業中🎧", Music),
-            ("ライブ最高だった！また行きたい🎶", Music),
-            ("ニュースを見て驚いた", News),
-            ("今日のニュース、明るい話題が多くて嬉しい", News),
-            ("Rustの勉強を始めました🦀", Rust),
-            ("所有権がやっと分かってきた。Rust楽しい", Rust),
-            ("東京は今日も暑いですね☀️", Weather),
-            ("ラーメン食べたい🍜", Food),
-            ("おはようございます！今日も一日頑張ろう", Misc),
-        ],
-        replies: &[
-            "わかる！",
-            "それな😂",
-            "おめでとうございます🎉",
-            "かわいい！",
-        ],
-        quotes: &["これすごい", "まさにこれ", "見て👇"],
-        tags: &["猫", "音楽", "ニュース", "おはようVtuber"],
-        places: &[3, 4],
-        locations: &["東京", "大阪", "日本", "福岡"],
-        names: &[
-            ("由美", "yumi"),
-            ("健太", "kenta"),
-            ("翔太", "shota"),
-            ("美咲", "misaki"),
-            ("陽菜", "hina"),
-            ("大輝", "daiki"),
-            ("さくら", "sakura"),
-            ("蓮", "ren"),
-        ],
-        surnames: &[("🌸", "jp"), ("🍙", "tokyo"), ("", "dev"), ("", "music")],
-        bios: &[
-            "猫と音楽が好きです🐱🎶",
-            "エンジニア / Rust / コーヒー",
-            "ニュースを毎日チェック",
-            "",
-        ],
-        alt: "投稿者が共有した写真",
-    },
-    Lang {
-        code: "es",
-        weight: 10,
-        sentences: &[
-            ("Mi perro duerme todo el día 🐶", Dog),
-            ("Mi gato odia los lunes 😾", Cat),
-            ("Escuchando música en el metro 🎵", Music),
-            ("Las noticias de hoy son increíbles", News),
-            ("Aprendiendo Rust este fin de semana 🦀", Rust),
-            ("¡Qué calor hace en Madrid hoy! ☀️", Weather),
-            ("Buenos días, café y a trabajar ☕", Misc),
-            ("Vigilando {C} de cerca hoy 📈", Finance),
-            ("Los mejores tacos de la ciudad 🌮", Food),
-        ],
-        replies: &[
-            "¡Totalmente de acuerdo!",
-            "Jajaja, igual 😂",
-            "¡Qué bonito!",
-        ],
-        quotes: &["Esto 👇", "Muy cierto"],
-        tags: &["BuenosDías", "música"],
-        places: &[7, 8],
-        locations: &["Madrid", "CDMX", "Buenos Aires", "Barcelona"],
-        names: &[
-            ("Sofía", "sofia"),
-            ("Mateo", "mateo"),
-            ("Lucía", "lucia"),
-            ("Diego", "diego"),
-            ("Valentina", "vale"),
-        ],
-        surnames: &[
-            ("García", "garcia"),
-            ("López", "lopez"),
-            ("Martínez", "mtz"),
-            ("Hernández", "hdz"),
-            ("Ruiz", "ruiz"),
-        ],
-        bios: &[
-            "Amante de los perros 🐶 y la música",
-            "Periodista. Noticias y café.",
-            "",
-        ],
-        alt: "Una foto compartida por el autor",
-    },
-    Lang {
-        code: "fr",
-        weight: 7,
-        sentences: &[
-            ("Mon chat dort sur le clavier 🐈", Cat),
-            ("Mon chien adore la neige ❄️", Dog),
-            ("Nouvelle musique ce soir au café 🎶", Music),
-            ("Les infos du matin sont déprimantes", News),
-            ("Paris sous la pluie, comme toujours ☔", Travel),
-            ("J'apprends Rust et j'adore ça 🦀", Rust),
-            ("Bonjour tout le monde ! ☕", Misc),
-        ],
-        replies: &["Tellement vrai !", "Haha, pareil 😂", "Magnifique !"],
-        quotes: &["Exactement ça", "À lire 👇"],
-        tags: &["musique", "Paris"],
-        places: &[5],
-        locations: &["Paris", "Lyon", "Marseille", "Bruxelles"],
-        names: &[
-            ("Camille", "camille"),
-            ("Louis", "louis"),
-            ("Chloé", "chloe"),
-            ("Hugo", "hugo"),
-            ("Léa", "lea"),
-        ],
-        surnames: &[
-            ("Martin", "martin"),
-            ("Bernard", "bernard"),
-            ("Dubois", "dubois"),
-            ("Moreau", "moreau"),
-        ],
-        bios: &[
-            "Développeur le jour, musicien la nuit",
-            "Chats, café et infos",
-            "",
-        ],
-        alt: "Une photo partagée par l'auteur",
-    },
-    Lang {
-        code: "de",
-        weight: 6,
-        sentences: &[
-            ("Mein Hund liebt den Schnee ❄️🐕", Dog),
-            ("Meine Katze schläft schon wieder 😴", Cat),
-            ("Neue Musik von meiner Lieblingsband 🎸", Music),
-            ("Die Nachrichten heute sind verrückt", News),
-            ("Berlin ist heute wunderschön", Travel),
-            ("Rust macht einfach Spaß 🦀", Rust),
-            ("Guten Morgen! Erst mal Kaffee ☕", Misc),
-        ],
-        replies: &["Genau so!", "Haha, same 😂", "Sehr schön!"],
-        quotes: &["Das hier 👇", "So wahr"],
-        tags: &["Musik", "Berlin"],
-        places: &[6],
-        locations: &["Berlin", "München", "Hamburg", "Wien"],
-        names: &[
-            ("Lukas", "lukas"),
-            ("Anna", "anna"),
-            ("Leon", "leon"),
-            ("Mia", "mia"),
-            ("Jonas", "jonas"),
-        ],
-        surnames: &[
-            ("Müller", "mueller"),
-            ("Schmidt", "schmidt"),
-            ("Schneider", "schneider"),
-            ("Weber", "weber"),
-        ],
-        bios: &[
-            "Hundemensch. Kaffee. Berlin.",
-            "Softwareentwicklerin 🦀",
-            "",
-        ],
-        alt: "Ein vom Autor geteiltes Foto",
-    },
-    Lang {
-        code: "pt",
-        weight: 7,
-        sentences: &[
-            ("Meu gato acordou de mau humor 😾", Cat),
-            ("Meu cachorro é o melhor amigo 🐶", Dog),
-            ("Ouvindo música boa no domingo 🎶", Music),
-            ("Notícias de hoje: chuva forte em São Paulo", News),
-            ("Aprendendo Rust, que linguagem incrível 🦀", Rust),
-            ("Bom dia! ☕", Misc),
-            ("Que jogo ontem! ⚽", Sport),
-        ],
-        replies: &["Concordo demais!", "Kkkkk verdade 😂", "Que lindo!"],
-        quotes: &["Isso aqui 👇", "Verdade"],
-        tags: &["música", "futebol"],
-        places: &[9],
-        locations: &["São Paulo", "Rio de Janeiro", "Lisboa", "Porto"],
-        names: &[
-            ("João", "joao"),
-            ("Ana", "ana"),
-            ("Pedro", "pedro"),
-            ("Beatriz", "bia"),
-            ("Gabriel", "gabriel"),
-        ],
-        surnames: &[
-            ("Silva", "silva"),
-            ("Souza", "souza"),
-            ("Oliveira", "oliveira"),
-            ("Costa", "costa"),
-        ],
-        bios: &[
-            "Apaixonada por gatos e café ☕",
-            "Música, futebol e tecnologia",
-            "",
-        ],
-        alt: "Uma foto compartilhada pelo autor",
-    },
-    Lang {
-        code: "ar",
-        weight: 5,
-        sentences: &[
-            ("صباح الخير! القهوة أولاً ☕", Misc),
-            ("قطتي نائمة طوال اليوم 🐈", Cat),
-            ("كلبي يحب اللعب في الحديقة 🐕", Dog),
-            ("أستمع إلى الموسيقى في الطريق 🎵", Music),
-            ("أخبار اليوم مثيرة جداً", News),
-            ("الجو جميل في القاهرة اليوم ☀️", Weather),
-        ],
-        replies: &["أتفق تماماً!", "هههه 😂", "رائع!"],
-        quotes: &["هذا 👇", "صحيح"],
-        tags: &["موسيقى", "أخبار"],
-        places: &[10, 11],
-        locations: &["القاهرة", "دبي", "الرياض", "عمّان"],
-        names: &[
-            ("محمد", "mohamed"),
-            ("أحمد", "ahmed"),
-            ("فاطمة", "fatima"),
-            ("ليلى", "layla"),
-            ("عمر", "omar"),
-            ("نور", "nour"),
-        ],
-        surnames: &[("", "eg"), ("", "ae"), ("✨", "x"), ("", "01")],
-        bios: &["أحب القهوة والقطط ☕🐈", "أخبار وموسيقى", ""],
-        alt: "صورة شاركها الكاتب",
-    },
-    Lang {
-        code: "und",
-        weight: 5,
-        sentences: &[
-            ("😂😂😂", Misc),
-            ("🔥🔥🔥", Music),
-            ("❤️✨", Misc),
-            ("🐈🐈‍⬛", Cat),
-            ("🐶🐕", Dog),
-            ("🎶🎧", Music),
-        ],
-        replies: &["😂", "🔥", "❤️"],
-        quotes: &["👇👇", "😮"],
-        tags: &[],
-        places: &[0, 3, 5],
-        locations: &["🌍", "everywhere"],
-        names: &[("✨", "sparkle"), ("🌙", "moon"), ("☀️", "sunny")],
-        surnames: &[("", "x"), ("", "z")],
-        bios: &["✨", ""],
-        alt: "",
-    },
-];
-
-fn topic_tags(t: Topic) -> &'static [&'static str] {
-    match t {
-        Cat => &["cats", "CatsOfTwitter", "cat"],
-        Dog => &["dogs", "DogsOfTwitter", "dog"],
-        Rust => &["rustlang", "Rust"],
-        Music => &["music", "NowPlaying", "newmusic"],
-        News => &["news", "BreakingNews"],
-        Weather => &["weather"],
-        Food => &["foodie", "food"],
-        Sport => &["football", "running"],
-        Tech => &["tech", "API", "DevOps"],
-        Travel => &["travel", "Tokyo", "Paris"],
-        Finance => &["stocks", "investing"],
-        Misc => &["Monday", "goodmorning"],
-    }
-}
-
-fn topic_urls(t: Topic) -> &'static [&'static str] {
-    match t {
-        Cat => &["https://www.example.com/pets/cats/why-cats-sit-on-keyboards"],
-        Dog => &["https://www.example.com/pets/dogs/training-tips-for-puppies"],
-        Rust => &[
-            "https://blog.rust-lang.org/2024/07/25/Rust-1.80.0.html",
-            "https://github.com/rust-lang/rust",
-            "https://doc.rust-lang.org/book/",
-        ],
-        Music => &[
-            "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC",
-            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
-        ],
-        News => &[
-            "https://www.bbc.com/news/world",
-            "https://www.example.com/news/2024/03/city-council-bike-lanes",
-            "https://www.reuters.com/world/",
-        ],
-        Tech => &[
-            "https://developer.x.com/en/docs/x-api",
-            "https://github.com/",
-        ],
-        Finance => &["https://www.example.com/markets/stocks"],
-        _ => &[
-            "https://www.example.org/blog/post-1234",
-            "https://medium.com/@writer/why-i-love-mornings-1a2b3c",
-        ],
-    }
-}
-
-const CASHTAGS: &[&str] = &["AAPL", "TSLA", "BTC", "ETH", "NVDA", "MSFT", "GOOG", "AMZN"];
-
-const POLLS: &[&[&str]] = &[
-    &["Cats", "Dogs"],
-    &["Rust", "Go", "Zig", "C++"],
-    &["Coffee", "Tea", "Neither"],
-    &["Morning person", "Night owl"],
-    &["Vinyl", "Streaming", "CDs"],
-];
-
-const SOURCES: &[(&str, u32)] = &[
-    ("Twitter for iPhone", 40),
-    ("Twitter for Android", 30),
-    ("Twitter Web App", 20),
-    ("TweetDeck Web App", 5),
-    ("Buffer", 5),
-];
-
-struct PlaceDef {
-    id: &'static str,
-    name: &'static str,
-    full_name: &'static str,
-    country: &'static str,
-    cc: &'static str,
-    kind: &'static str,
-    bbox: [f64; 4],
-}
-
-const PLACES: &[PlaceDef] = &[
-    PlaceDef {
-        id: "5a110d312052166f",
-        name: "San Francisco",
-        full_name: "San Francisco, CA",
-        country: "United States",
-        cc: "US",
-        kind: "city",
-        bbox: [-122.514926, 37.708075, -122.357031, 37.833238],
-    },
-    PlaceDef {
-        id: "27485069891a7938",
-        name: "New York",
-        full_name: "New York, NY",
-        country: "United States",
-        cc: "US",
-        kind: "city",
-        bbox: [-74.255641, 40.495865, -73.699793, 40.91533],
-    },
-    PlaceDef {
-        id: "457b4814b4240d87",
-        name: "London",
-        full_name: "London, England",
-        country: "United Kingdom",
-        cc: "GB",
-        kind: "city",
-        bbox: [-0.510375, 51.28676, 0.334015, 51.691874],
-    },
-    PlaceDef {
-        id: "0f4b7e1a9c7d2e61",
-        name: "Tokyo",
-        full_name: "Tokyo, Japan",
-        country: "Japan",
-        cc: "JP",
-        kind: "admin",
-        bbox: [139.562916, 35.523115, 139.918843, 35.817813],
-    },
-    PlaceDef {
-        id: "b8c4a2f0e36d9a15",
-        name: "Osaka",
-        full_name: "Osaka, Japan",
-        country: "Japan",
-        cc: "JP",
-        kind: "city",
-        bbox: [135.383, 34.55, 135.6, 34.76],
-    },
-    PlaceDef {
-        id: "09f6a7707f18e0b1",
-        name: "Paris",
-        full_name: "Paris, France",
-        country: "France",
-        cc: "FR",
-        kind: "city",
-        bbox: [2.224122, 48.815573, 2.46992, 48.902145],
-    },
-    PlaceDef {
-        id: "3078869807f9dd36",
-        name: "Berlin",
-        full_name: "Berlin, Deutschland",
-        country: "Germany",
-        cc: "DE",
-        kind: "city",
-        bbox: [13.088304, 52.338079, 13.760909, 52.675323],
-    },
-    PlaceDef {
-        id: "206e932cc0e89fa2",
-        name: "Madrid",
-        full_name: "Madrid, España",
-        country: "Spain",
-        cc: "ES",
-        kind: "city",
-        bbox: [-3.888954, 40.312064, -3.517916, 40.643454],
-    },
-    PlaceDef {
-        id: "25530ba03b7d90c6",
-        name: "Ciudad de México",
-        full_name: "Ciudad de México, México",
-        country: "Mexico",
-        cc: "MX",
-        kind: "city",
-        bbox: [-99.364924, 19.048237, -98.940303, 19.592757],
-    },
-    PlaceDef {
-        id: "68e019afec7d0ba5",
-        name: "São Paulo",
-        full_name: "São Paulo, Brasil",
-        country: "Brazil",
-        cc: "BR",
-        kind: "city",
-        bbox: [-46.826039, -24.008814, -46.365052, -23.356792],
-    },
-    PlaceDef {
-        id: "1ae8e8a2f4f6c3a1",
-        name: "Cairo",
-        full_name: "Cairo, Egypt",
-        country: "Egypt",
-        cc: "EG",
-        kind: "city",
-        bbox: [31.137, 29.955, 31.467, 30.15],
-    },
-    PlaceDef {
-        id: "00a1d5f9a5b0c9e2",
-        name: "Dubai",
-        full_name: "Dubai, United Arab Emirates",
-        country: "United Arab Emirates",
-        cc: "AE",
-        kind: "city",
-        bbox: [55.0, 24.9, 55.6, 25.4],
-    },
-    PlaceDef {
-        id: "07d9db48bc083000",
-        name: "Golden Gate Park",
-        full_name: "Golden Gate Park",
-        country: "United States",
-        cc: "US",
-        kind: "poi",
-        bbox: [-122.511, 37.7641, -122.4533, 37.7744],
-    },
-];
-
-/// Well-known accounts: (id, name, username, bio). They post often and are verified.
-const FAMOUS: &[(u64, &str, &str, &str)] = &[
-    (
-        2244994945,
-        "Developers",
-        "XDevelopers",
-        "The voice of the X Developer Platform",
-    ),
-    (
-        14_500_001,
-        "Rust News Daily",
-        "RustNewsDaily",
-        "Daily news about the Rust programming language 🦀",
-    ),
-    (
-        14_500_002,
-        "Cat Facts",
-        "CatFactsDaily",
-        "One cat fact a day. Sometimes more. 🐈",
-    ),
-    (
-        14_500_003,
-        "Dog Rates",
-        "DogRatesHQ",
-        "We rate dogs. They are all good dogs. 🐶",
-    ),
-    (
-        14_500_004,
-        "Music Wire",
-        "MusicWireNow",
-        "New music, every day 🎶",
-    ),
-    (
-        14_500_005,
-        "World News Now",
-        "WorldNewsNow",
-        "Breaking news from around the world",
-    ),
-];
-
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-fn idx(rng: &mut StdRng, len: usize) -> usize {
+fn idx(rng: &mut Prng, len: usize) -> usize {
     if len == 0 {
         0
     } else {
@@ -694,11 +35,11 @@ fn idx(rng: &mut StdRng, len: usize) -> usize {
     }
 }
 
-fn pick<T: Copy + Default>(rng: &mut StdRng, list: &[T]) -> T {
+fn pick<T: Copy + Default>(rng: &mut Prng, list: &[T]) -> T {
     list.get(idx(rng, list.len())).copied().unwrap_or_default()
 }
 
-fn weighted<T: Copy + Default>(rng: &mut StdRng, list: &[(T, u32)]) -> T {
+fn weighted<T: Copy + Default>(rng: &mut Prng, list: &[(T, u32)]) -> T {
     let total: u32 = list.iter().map(|x| x.1).sum();
     if total == 0 {
         return T::default();
@@ -713,25 +54,20 @@ fn weighted<T: Copy + Default>(rng: &mut StdRng, list: &[(T, u32)]) -> T {
     T::default()
 }
 
-fn alnum(rng: &mut StdRng, n: usize) -> String {
+fn alnum(rng: &mut Prng, n: usize) -> String {
     (0..n)
         .map(|_| char::from(ALNUM.get(idx(rng, ALNUM.len())).copied().unwrap_or(b'x')))
         .collect()
 }
 
-fn chance(rng: &mut StdRng, p: f64) -> bool {
+fn chance(rng: &mut Prng, p: f64) -> bool {
     rng.gen_bool(p.clamp(0.0, 1.0))
 }
 
 /// Heavy-tailed count: mostly small, sometimes large.
-fn heavy(rng: &mut StdRng, scale: f64) -> u64 {
+fn heavy(rng: &mut Prng, scale: f64) -> u64 {
     let x: f64 = rng.gen_range(0.0..1.0);
     ((x * x * x * x) * scale).floor() as u64
-}
-
-fn snowflake(ms: i64, worker: u64, seq: u64) -> u64 {
-    let t = (ms - TWEPOCH).max(0) as u64;
-    (t << 22) | ((worker & 0x3ff) << 12) | (seq & 0xfff)
 }
 
 /// Whether the original Post `id` is a nullcast (promoted-only) Post: about 1 in 100, chosen
@@ -827,7 +163,7 @@ impl Tb {
 }
 
 struct Gen {
-    rng: StdRng,
+    rng: Prng,
     c: Corpus,
     /// (lang index) per user, parallel to `c.users`.
     user_lang: Vec<usize>,
@@ -1438,7 +774,7 @@ impl Gen {
 /// Generate a corpus of `n` base tweets.
 pub(crate) fn generate(seed: u64, n: usize) -> Corpus {
     let mut g = Gen {
-        rng: StdRng::seed_from_u64(seed),
+        rng: Prng::new(seed),
         c: Corpus::default(),
         user_lang: Vec::new(),
         originals: Vec::new(),
