@@ -173,5 +173,83 @@ fn inflate(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, inflate, framer, decoder, decoder_v1);
+/// `n` raw messages of the stream `name`, as the emulator serves them (real HTTP on loopback,
+/// through the client's raw path).
+fn emulated(name: &str, params: tweetstream::StreamParams, n: usize) -> Vec<Bytes> {
+    use futures_util::StreamExt;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let emu = tweetstream_emulator::Emulator::builder()
+            .bearer_token("bench")
+            .rate(0.0)
+            .start()
+            .await
+            .unwrap();
+        let client = tweetstream::AsyncStreamingClient::builder("bench")
+            .api_base(emu.base_url())
+            .build()
+            .unwrap();
+        let mut s = client.stream(name, params).unwrap().raw();
+        let mut out = Vec::with_capacity(n);
+        while let Some(Ok(e)) = s.next().await {
+            if let tweetstream::Event::Message(m) = e {
+                out.push(m.into_bytes());
+                if out.len() == n {
+                    break;
+                }
+            }
+        }
+        drop(s);
+        emu.shutdown().await;
+        out
+    })
+}
+
+/// Typed decode of the event families, per byte, beside the tweets' (`decode_v2`).
+fn decoder_events(c: &mut Criterion) {
+    use tweetstream::models::activity::ActivityMessage;
+    use tweetstream::models::compliance::{TweetComplianceMessage, UserComplianceMessage};
+    use tweetstream::models::labels::TweetLabelMessage;
+    use tweetstream::models::likes::LikeMessage;
+    use tweetstream::StreamParams;
+    let p1 = || StreamParams::new().partition(1);
+    let mut g = c.benchmark_group("decode_events");
+    macro_rules! family {
+        ($name:literal, $params:expr, $ty:ty) => {{
+            let lines = emulated($name, $params, 2000);
+            let total: usize = lines.iter().map(|l| l.len()).sum();
+            g.throughput(Throughput::Bytes(total as u64));
+            g.bench_function($name, |b| {
+                b.iter(|| {
+                    lines
+                        .iter()
+                        .filter(|l| <$ty>::decode(l).is_ok_and(|m| m.data.is_some()))
+                        .count()
+                })
+            });
+            g.bench_function(concat!($name, " parse_floor"), |b| {
+                b.iter(|| parse_floor(&lines))
+            });
+        }};
+    }
+    family!("tweets/compliance", p1(), TweetComplianceMessage);
+    family!("users/compliance", p1(), UserComplianceMessage);
+    family!(
+        "likes/firehose",
+        StreamParams::all_like_fields().partition(1),
+        LikeMessage
+    );
+    family!("tweets/label", StreamParams::new(), TweetLabelMessage);
+    family!("activity", StreamParams::new(), ActivityMessage);
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    inflate,
+    framer,
+    decoder,
+    decoder_v1,
+    decoder_events
+);
 criterion_main!(benches);

@@ -171,6 +171,7 @@ impl<A: Auth, Md: Mode> Client<A, Md> {
             counters: Arc::clone(&counters),
             permit: Some(permit),
             exit: Arc::clone(&exit),
+            read_ahead: s.read_ahead,
         };
         let opener = Box::new(Open::<E, Typed> {
             endpoint,
@@ -445,6 +446,20 @@ impl<A: Auth, Md: Mode> Builder<A, Md> {
     /// levels). Raise it for redundant connections where your access level allows them.
     pub fn connections_per_stream(mut self, n: usize) -> Self {
         self.settings.connections_per_stream = n.max(1);
+        self
+    }
+
+    /// Read ahead of the consumer: a task reads, decompresses and frames each connection into
+    /// a buffer of at most `bytes` (messages' bytes), and `when_full` says what happens when
+    /// the consumer falls that far behind: [`WhenFull::Wait`] (stop reading; TCP pushes back;
+    /// nothing is lost) or [`WhenFull::DropOldest`] (drop the oldest messages, counted and
+    /// reported). The stall watchdog then measures the socket, not the consumer. Default: no
+    /// read-ahead; the stream reads only when the consumer asks for the next event.
+    pub fn read_ahead(mut self, bytes: usize, when_full: crate::WhenFull) -> Self {
+        self.settings.read_ahead = Some(crate::readahead::ReadAhead {
+            bytes: bytes.max(1),
+            when_full,
+        });
         self
     }
 

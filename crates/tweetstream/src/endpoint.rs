@@ -56,6 +56,9 @@ pub enum Control {
     Data,
     /// The server is closing this connection (an operational disconnect): reconnect.
     Reconnect(String),
+    /// The server is closing this connection because the client read too slowly (v2
+    /// `SlowReader`, v1.1 disconnect code 4): reconnect, and count it.
+    SlowReader(String),
     /// The server is closing this connection for good (a v1.1 `disconnect` whose code means
     /// "do not reconnect"): stop.
     Stop(String),
@@ -187,13 +190,13 @@ pub trait Endpoint: Send + Sync + 'static {
     /// path's only look at a message. Default: X v2's in-band `errors` line with an
     /// `operational-disconnect` and no `data` means "reconnect".
     fn inspect(&self, raw: &[u8]) -> Control {
-        crate::tweets::v2_inspect(raw)
+        crate::streams::v2_inspect(raw)
     }
 
     /// The function that reads a message's id from its bytes, for dedupe and for
     /// [`RawLine::id`](crate::RawLine::id). Default: `data.id`.
     fn id_reader(&self) -> fn(&[u8]) -> Option<u64> {
-        crate::tweets::v2_data_id
+        crate::streams::v2_data_id
     }
 
     /// The id of a decoded message, for dedupe (default: [`id_reader`](Self::id_reader) on its
@@ -228,6 +231,12 @@ pub trait Endpoint: Send + Sync + 'static {
             })
             .unwrap_or_default();
         format!("{} {} {partition}", request.method(), uri.path())
+    }
+
+    /// Whether the stream ends for good when the server closes it cleanly (a recovery window
+    /// with an end), instead of reconnecting (default false: X's streams are endless).
+    fn finite(&self) -> bool {
+        false
     }
 
     /// Whether the stream replays missed messages on reconnect, so that the supervisor must

@@ -14,6 +14,7 @@ use futures_util::StreamExt;
 use crate::client::{Async, Mode};
 use crate::error::HttpError;
 use crate::models::v2::{Includes, MatchingRule, Problem, StreamResponse, Tweet};
+use crate::models::StreamMessage;
 use crate::policy::ReconnectReason;
 use crate::raw::{Raw, RawLine};
 use crate::stream::{Event, EventStream};
@@ -51,6 +52,11 @@ pub trait ConnectionHandler: Send {
     /// Default: ERROR "Stream encountered an exception".
     fn on_exception(&mut self, error: &Error) {
         tracing::error!("Stream encountered an exception: {error}");
+    }
+    /// The consumer fell behind a full read-ahead buffer and `messages` were dropped (only
+    /// with [`WhenFull::DropOldest`](crate::WhenFull::DropOldest)). Default: WARNING.
+    fn on_dropped(&mut self, messages: u64) {
+        tracing::warn!("Dropped {messages} message(s): the consumer is too slow");
     }
     /// The stream ended; called exactly once per run. Default: INFO "Stream disconnected".
     fn on_disconnect(&mut self) {
@@ -137,6 +143,63 @@ impl<H: StreamingHandler + ?Sized> Handler<Raw<StreamResponse>> for H {
     }
 }
 
+/// The callbacks of a v2 event stream (likes, compliance, labels, activity) whose events are
+/// `D`: match on the event in [`on_event`](Self::on_event).
+///
+/// ```no_run
+/// use tweetstream::models::compliance::TweetCompliance;
+/// use tweetstream::{AsyncStreamingClient, ConnectionHandler, EventHandler, StreamParams};
+///
+/// struct Purger;
+/// impl ConnectionHandler for Purger {}
+/// impl EventHandler<TweetCompliance> for Purger {
+///     fn on_event(&mut self, event: &TweetCompliance) {
+///         if let TweetCompliance::Delete(d) = event {
+///             println!("delete {} from the archive", d.tweet.id);
+///         }
+///     }
+/// }
+///
+/// # async fn demo() -> Result<(), tweetstream::Error> {
+/// let client = AsyncStreamingClient::new("bearer token")?;
+/// client.tweets_compliance(StreamParams::new().partition(1))?.run(Purger).await
+/// # }
+/// ```
+pub trait EventHandler<D>: ConnectionHandler {
+    /// The raw bytes of every message, before the typed callbacks. Default: nothing.
+    fn on_data(&mut self, raw: &[u8]) {
+        let _ = raw;
+    }
+    /// The message's event. Default: DEBUG.
+    fn on_event(&mut self, event: &D) {
+        let _ = event;
+        tracing::debug!("Received event");
+    }
+    /// The message's includes (likes). Default: nothing.
+    fn on_includes(&mut self, includes: &Includes) {
+        let _ = includes;
+    }
+    /// The message's errors. Default: ERROR "Received errors".
+    fn on_errors(&mut self, errors: &[Problem]) {
+        tracing::error!("Received errors: {errors:?}");
+    }
+}
+
+impl<D, H: EventHandler<D> + ?Sized> Handler<Raw<StreamMessage<D>>> for H {
+    fn on_message(&mut self, m: &Raw<StreamMessage<D>>) {
+        self.on_data(m.raw());
+        if let Some(e) = &m.data {
+            self.on_event(e);
+        }
+        if let Some(i) = &m.includes {
+            self.on_includes(i);
+        }
+        if !m.errors.is_empty() {
+            self.on_errors(&m.errors);
+        }
+    }
+}
+
 /// The callbacks of a raw stream ([`EventStream::raw`]): the bytes of each message.
 pub trait RawHandler: ConnectionHandler {
     /// One message, exactly as received. Default: nothing.
@@ -193,6 +256,7 @@ where
             Ok(Event::Message(m)) => handler.on_message(m),
             Ok(Event::Closed) => handler.on_closed(),
             Ok(Event::Reconnecting { delay, reason, .. }) => handler.on_reconnect(*delay, reason),
+            Ok(Event::Dropped { messages }) => handler.on_dropped(*messages),
             Ok(Event::Error(e)) | Err(e) => on_error(handler, e),
         }));
         if let Err(p) = r {

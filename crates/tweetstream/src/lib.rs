@@ -86,14 +86,15 @@ pub mod oauth;
 mod params;
 pub mod policy;
 mod raw;
+mod readahead;
 pub mod rules;
 mod rules_api;
 mod settings;
 pub mod sniff;
 mod stats;
 mod stream;
+pub mod streams;
 mod supervisor;
-mod tweets;
 pub mod v1;
 
 pub use auth::{Auth, Bearer, OAuth1};
@@ -109,17 +110,18 @@ pub use endpoint::Endpoint;
 pub use error::{
     Cause, ConnectionError, ConnectionErrorKind, Error, HttpError, RateLimit, RawBytes,
 };
-pub use handler::{ConnectionHandler, Handler, RawHandler, StreamingHandler};
+pub use handler::{ConnectionHandler, EventHandler, Handler, RawHandler, StreamingHandler};
 pub use models::v2::{StreamResponse, StreamRule};
 pub use params::{
     StreamParams, EXPANSIONS, MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, TWEET_FIELDS, USER_FIELDS,
 };
 pub use policy::ReconnectReason;
 pub use raw::{AsRaw, Raw, RawLine};
-pub use rules_api::RuleSelector;
+pub use readahead::WhenFull;
+pub use rules_api::{RuleSelector, RulesQuery, RULES_COUNT_FIELDS};
 pub use settings::{PolicyFactory, Secret, DEFAULT_USER_AGENT};
 pub use stats::Stats;
 pub use stream::{Event, EventStream, StreamHandle};
+pub use streams::{Lang, TweetStream, V2Stream};
 /// The cancellation token type [`Builder::cancellation_token`] takes (from `tokio-util`).
 pub use tokio_util::sync::CancellationToken;
-pub use tweets::TweetStream;

@@ -1,6 +1,18 @@
 //! Parameters of the v2 streams, validated before any request against the names X accepts.
 
+use crate::streams::StreamInfo;
 use crate::Error;
+
+static EMPTY: Vec<String> = Vec::new();
+
+/// A clock time as RFC 3339 (UTC, seconds).
+fn rfc3339(at: std::time::SystemTime) -> String {
+    let t = time::OffsetDateTime::from(at);
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_default()
+}
 
 /// Accepted `tweet.fields` (X API v2 OpenAPI 2.159).
 pub const TWEET_FIELDS: &[&str] = &[
@@ -161,8 +173,17 @@ pub struct StreamParams {
     pub tweet_fields: Vec<String>,
     /// `user.fields`.
     pub user_fields: Vec<String>,
-    /// `partition` for partitioned streams (firehose 1–20, sample10 1–2).
+    /// `partition` for partitioned streams (firehose 1–20, sample10 1–2, …; see
+    /// [`STREAMS`](crate::streams::STREAMS)).
     pub partition: Option<u32>,
+    /// `start_time` (RFC 3339): replay from this moment (recovery after an outage longer than
+    /// backfill covers; X keeps a few days, depending on access).
+    pub start_time: Option<String>,
+    /// `end_time` (RFC 3339, after `start_time`): the stream ends cleanly when the window has
+    /// been delivered.
+    pub end_time: Option<String>,
+    /// `like_with_tweet_author.fields` (likes streams).
+    pub like_fields: Vec<String>,
     /// Extra query parameters sent as they are (not validated).
     pub extra: Vec<(String, String)>,
 }
@@ -235,6 +256,52 @@ impl StreamParams {
         self
     }
 
+    /// Set `start_time` (RFC 3339, such as `2026-12-03T07:00:00Z`), checked before any request.
+    pub fn start_time(mut self, rfc3339: impl Into<String>) -> Self {
+        self.start_time = Some(rfc3339.into());
+        self
+    }
+
+    /// Set `end_time` (RFC 3339, after `start_time`), checked before any request.
+    pub fn end_time(mut self, rfc3339: impl Into<String>) -> Self {
+        self.end_time = Some(rfc3339.into());
+        self
+    }
+
+    /// Set `start_time` from a clock time.
+    pub fn start_at(self, at: std::time::SystemTime) -> Self {
+        self.start_time(rfc3339(at))
+    }
+
+    /// Set `end_time` from a clock time.
+    pub fn end_at(self, at: std::time::SystemTime) -> Self {
+        self.end_time(rfc3339(at))
+    }
+
+    /// Set `like_with_tweet_author.fields` (likes streams).
+    pub fn like_fields<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, v: I) -> Self {
+        self.like_fields = strings(v);
+        self
+    }
+
+    /// Every field and expansion the likes streams offer.
+    pub fn all_like_fields() -> StreamParams {
+        StreamParams::new()
+            .like_fields(crate::models::likes::LIKE_FIELDS)
+            .expansions(crate::models::likes::LIKE_EXPANSIONS)
+            .user_fields(
+                USER_FIELDS
+                    .iter()
+                    .filter(|f| !matches!(**f, "confirmed_email")),
+            )
+            .tweet_fields(TWEET_FIELDS.iter().filter(|f| {
+                !matches!(
+                    **f,
+                    "non_public_metrics" | "organic_metrics" | "promoted_metrics"
+                )
+            }))
+    }
+
     /// Every field and expansion X offers that a stream can fill (useful for archiving).
     pub fn all_fields() -> StreamParams {
         StreamParams::new()
@@ -276,26 +343,123 @@ impl StreamParams {
         check_list("poll.fields", &self.poll_fields, POLL_FIELDS)?;
         check_list("tweet.fields", &self.tweet_fields, TWEET_FIELDS)?;
         check_list("user.fields", &self.user_fields, USER_FIELDS)?;
+        check_list(
+            "like_with_tweet_author.fields",
+            &self.like_fields,
+            crate::models::likes::LIKE_FIELDS,
+        )?;
         Ok(())
     }
 
-    /// Check `partition` for a partitioned stream with `max` partitions.
-    pub(crate) fn validate_partition(&self, max: u32, required: bool) -> Result<(), Error> {
+    /// Check every parameter against what the stream `info` accepts, before any request:
+    /// the partition range, the fields and expansions of its family, the time window.
+    pub fn validate_for(&self, info: &StreamInfo) -> Result<(), Error> {
+        self.validate_partition(info)?;
+        if let Some(m) = self.backfill_minutes {
+            if m > 5 {
+                return Err(Error::invalid(
+                    "backfill_minutes",
+                    format!("{m} is out of range: it must be between 0 and 5"),
+                ));
+            }
+        }
+        let accepts = info.family.accepts();
+        for (name, values) in self.lists() {
+            if values.is_empty() {
+                continue;
+            }
+            match accepts.iter().find(|(n, _)| *n == name) {
+                Some((_, allowed)) => check_list(name, values, allowed)?,
+                None => {
+                    return Err(Error::invalid(
+                        name,
+                        format!("{} does not take {name}", info.name),
+                    ))
+                }
+            }
+        }
+        self.validate_times(info)
+    }
+
+    /// Check `partition` against the stream's range.
+    fn validate_partition(&self, info: &StreamInfo) -> Result<(), Error> {
+        let max = info.partitions;
         match self.partition {
-            None if required => Err(Error::invalid(
+            None if max > 0 => Err(Error::invalid(
                 "partition",
-                format!("this stream requires a partition between 1 and {max}"),
+                format!("{} requires a partition between 1 and {max}", info.name),
             )),
-            Some(p) if p == 0 || p > max => Err(Error::invalid(
+            Some(p) if max > 0 && (p == 0 || p > max) => Err(Error::invalid(
                 "partition",
-                format!("{p} is out of range: it must be between 1 and {max}"),
+                format!(
+                    "{p} is out of range: {} has partitions 1 to {max}",
+                    info.name
+                ),
             )),
-            Some(_) if !required => Err(Error::invalid(
+            Some(_) if max == 0 => Err(Error::invalid(
                 "partition",
-                "this stream is not partitioned; remove the partition parameter",
+                format!(
+                    "{} is not partitioned; remove the partition parameter",
+                    info.name
+                ),
             )),
             _ => Ok(()),
         }
+    }
+
+    /// `start_time` and `end_time`: RFC 3339, accepted by the stream, end after start.
+    fn validate_times(&self, info: &StreamInfo) -> Result<(), Error> {
+        let mut parsed = [None, None];
+        for (i, (name, value)) in [
+            ("start_time", &self.start_time),
+            ("end_time", &self.end_time),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let Some(v) = value else { continue };
+            if !info.time_window {
+                return Err(Error::invalid(
+                    name,
+                    format!("{} does not take {name} (only backfill_minutes)", info.name),
+                ));
+            }
+            let t = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| {
+                    Error::invalid(
+                        name,
+                        format!("{v:?} is not an RFC 3339 time such as 2026-12-03T07:00:00Z ({e})"),
+                    )
+                })?;
+            parsed[i] = Some(t);
+        }
+        if let [Some(s), Some(e)] = parsed {
+            if e <= s {
+                return Err(Error::invalid(
+                    "end_time",
+                    format!(
+                        "{} is not after start_time {}",
+                        self.end_time.as_deref().unwrap_or_default(),
+                        self.start_time.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The list parameters and their values.
+    fn lists(&self) -> [(&'static str, &Vec<String>); 8] {
+        [
+            ("expansions", &self.expansions),
+            ("media.fields", &self.media_fields),
+            ("place.fields", &self.place_fields),
+            ("poll.fields", &self.poll_fields),
+            ("tweet.fields", &self.tweet_fields),
+            ("user.fields", &self.user_fields),
+            ("like_with_tweet_author.fields", &self.like_fields),
+            ("", &EMPTY),
+        ]
     }
 
     /// The query pairs, in a fixed order.
@@ -304,20 +468,21 @@ impl StreamParams {
         if let Some(m) = self.backfill_minutes {
             q.push(("backfill_minutes".to_string(), m.to_string()));
         }
-        for (name, list) in [
-            ("expansions", &self.expansions),
-            ("media.fields", &self.media_fields),
-            ("place.fields", &self.place_fields),
-            ("poll.fields", &self.poll_fields),
-            ("tweet.fields", &self.tweet_fields),
-            ("user.fields", &self.user_fields),
-        ] {
+        for (name, list) in self.lists() {
             if !list.is_empty() {
                 q.push((name.to_string(), list.join(",")));
             }
         }
         if let Some(p) = self.partition {
             q.push(("partition".to_string(), p.to_string()));
+        }
+        for (name, value) in [
+            ("start_time", &self.start_time),
+            ("end_time", &self.end_time),
+        ] {
+            if let Some(v) = value {
+                q.push((name.to_string(), v.clone()));
+            }
         }
         q.extend(self.extra.iter().cloned());
         q
@@ -419,25 +584,98 @@ mod tests {
         assert!(e.contains("did you mean `author_id`"), "{e}");
     }
 
+    fn info(name: &str) -> &'static StreamInfo {
+        crate::streams::stream_info(name).unwrap()
+    }
+
     #[test]
     fn partitions() {
-        assert!(StreamParams::new()
-            .partition(20)
-            .validate_partition(20, true)
-            .is_ok());
-        assert!(StreamParams::new()
-            .partition(21)
-            .validate_partition(20, true)
-            .is_err());
-        assert!(StreamParams::new()
-            .partition(0)
-            .validate_partition(20, true)
-            .is_err());
-        assert!(StreamParams::new().validate_partition(2, true).is_err());
-        assert!(StreamParams::new()
+        let firehose = info("tweets/firehose");
+        let ok = |p: StreamParams, i| p.validate_for(i).is_ok();
+        assert!(ok(StreamParams::new().partition(1), firehose));
+        assert!(ok(StreamParams::new().partition(20), firehose));
+        assert!(!ok(StreamParams::new().partition(21), firehose));
+        assert!(!ok(StreamParams::new().partition(0), firehose));
+        assert!(!ok(StreamParams::new(), info("tweets/sample10")));
+        assert!(!ok(StreamParams::new().partition(1), info("tweets/sample")));
+        for (name, max) in [
+            ("tweets/firehose/lang/en", 8),
+            ("tweets/firehose/lang/ja", 2),
+            ("likes/firehose", 20),
+            ("likes/sample10", 2),
+            ("tweets/compliance", 4),
+            ("users/compliance", 4),
+        ] {
+            let i = info(name);
+            assert!(ok(StreamParams::new().partition(max), i), "{name}");
+            let e = StreamParams::new()
+                .partition(max + 1)
+                .validate_for(i)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("partition") && e.contains(&format!("1 to {max}")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_stream_takes_its_own_parameters() {
+        let compliance = info("tweets/compliance");
+        let e = StreamParams::new()
             .partition(1)
-            .validate_partition(2, false)
-            .is_err());
+            .tweet_fields(["lang"])
+            .validate_for(compliance)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("tweet.fields") && e.contains("tweets/compliance"),
+            "{e}"
+        );
+        let likes = info("likes/firehose");
+        assert!(StreamParams::all_like_fields()
+            .partition(1)
+            .validate_for(likes)
+            .is_ok());
+        let e = StreamParams::new()
+            .partition(1)
+            .expansions(["author_id"])
+            .validate_for(likes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("liked_tweet_id"),
+            "the accepted likes expansions: {e}"
+        );
+        assert!(StreamParams::all_fields()
+            .validate_for(info("tweets/sample"))
+            .is_ok());
+    }
+
+    #[test]
+    fn time_windows() {
+        let labels = info("tweets/label");
+        let w = |s: &str, e: &str| {
+            StreamParams::new()
+                .start_time(s)
+                .end_time(e)
+                .validate_for(labels)
+        };
+        assert!(w("2026-12-01T00:00:00Z", "2026-12-01T00:00:01Z").is_ok());
+        assert!(w("2026-12-01T00:00:00+01:00", "2026-12-01T00:00:00Z").is_ok());
+        let e = w("2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z").unwrap_err();
+        assert!(e.to_string().contains("end_time"), "{e}");
+        let e = w("yesterday", "2026-12-01T00:00:00Z").unwrap_err();
+        assert!(e.to_string().contains("start_time") && e.to_string().contains("RFC 3339"));
+        let e = StreamParams::new()
+            .start_time("2026-12-01T00:00:00Z")
+            .validate_for(info("tweets/sample"))
+            .unwrap_err();
+        assert!(e.to_string().contains("start_time"), "{e}");
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        let p = StreamParams::new().start_at(at);
+        assert_eq!(p.start_time.as_deref(), Some("2027-01-15T08:00:00Z"));
     }
 
     #[test]

@@ -75,6 +75,9 @@ pub enum ReconnectReason {
     RateLimited(u16),
     /// The server announced a disconnect in the stream (v2 operational-disconnect, v1.1 `disconnect`).
     ServerDisconnect(String),
+    /// The server disconnected this client for reading too slowly (v2 `SlowReader`, v1.1
+    /// disconnect code 4): the consumer, not the network, is the problem.
+    SlowReader(String),
 }
 
 impl fmt::Display for ReconnectReason {
@@ -86,6 +89,9 @@ impl fmt::Display for ReconnectReason {
             ReconnectReason::Http(s) => write!(f, "HTTP error {s}"),
             ReconnectReason::RateLimited(s) => write!(f, "rate limited (HTTP {s})"),
             ReconnectReason::ServerDisconnect(r) => write!(f, "server disconnect: {r}"),
+            ReconnectReason::SlowReader(r) => {
+                write!(f, "disconnected for reading too slowly: {r}")
+            }
         }
     }
 }

@@ -73,6 +73,8 @@ pub(crate) struct Settings {
     pub wait_on_rate_limit: bool,
     /// The maximum rule length checked offline.
     pub max_rule_length: usize,
+    /// Read ahead of the consumer (`None`: read when asked).
+    pub read_ahead: Option<crate::readahead::ReadAhead>,
     /// The parent of every stream's cancellation token.
     pub cancel: Option<tokio_util::sync::CancellationToken>,
 }
@@ -114,6 +116,7 @@ impl Settings {
             wait_on_rate_limit: false,
             max_rule_length: crate::rules::DEFAULT_MAX_RULE_LENGTH,
             cancel: None,
+            read_ahead: None,
         }
     }
 

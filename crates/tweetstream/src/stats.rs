@@ -20,6 +20,7 @@ pub(crate) struct Counters {
     pub reconnects: AtomicU64,
     pub duplicates_dropped: AtomicU64,
     pub dropped_slow: AtomicU64,
+    pub slow_reader_disconnects: AtomicU64,
     pub last_error: Mutex<Option<String>>,
     parent: Option<Arc<Counters>>,
 }
@@ -71,6 +72,7 @@ impl Counters {
             reconnects: self.reconnects.load(Relaxed),
             duplicates_dropped: self.duplicates_dropped.load(Relaxed),
             dropped_slow: self.dropped_slow.load(Relaxed),
+            slow_reader_disconnects: self.slow_reader_disconnects.load(Relaxed),
             last_error: self.last_error.lock().ok().and_then(|g| g.clone()),
         }
     }
@@ -109,8 +111,11 @@ pub struct Stats {
     /// `StreamParams::backfill_on_reconnect`).
     pub duplicates_dropped: u64,
     /// Messages dropped because the consumer fell behind a full read-ahead buffer (only with
-    /// the `DropOldest` policy; see `ClientBuilder::read_ahead`).
+    /// the `DropOldest` policy; see `Builder::read_ahead`).
     pub dropped_slow: u64,
+    /// Disconnects the server made because the client read too slowly (included in
+    /// `server_disconnects`).
+    pub slow_reader_disconnects: u64,
     /// The last error, as text.
     pub last_error: Option<String>,
 }

@@ -67,6 +67,13 @@ pub enum Event<M> {
         /// Failed attempts since the last good connection.
         failed_attempts: u32,
     },
+    /// The consumer fell behind a full read-ahead buffer with the
+    /// [`DropOldest`](crate::WhenFull::DropOldest) policy: this many messages were dropped
+    /// (also counted in [`Stats::dropped_slow`](crate::Stats::dropped_slow)).
+    Dropped {
+        /// Messages dropped since the last report.
+        messages: u64,
+    },
     /// A problem the stream recovered from, and goes on after: a message that could not be
     /// framed or decoded (its bytes are in the error), or the network or HTTP error of a
     /// connection that is being replaced (a [`Reconnecting`](Event::Reconnecting) follows).
@@ -90,6 +97,7 @@ impl<M> Event<M> {
                 reason,
                 failed_attempts,
             },
+            Event::Dropped { messages } => Event::Dropped { messages },
             Event::Error(e) => Event::Error(e),
         }
     }

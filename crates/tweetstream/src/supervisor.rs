@@ -24,6 +24,7 @@ use crate::framer::{Frame, FrameError, Framer};
 use crate::inflate::GzipDecoder;
 use crate::policy::{Decision, Failure, ReconnectPolicy, ReconnectReason};
 use crate::raw::{Raw, RawLine};
+use crate::readahead::{Ahead, End, ReadAhead, Reader};
 use crate::stats::Counters;
 use crate::stream::{Event, Item, Permit};
 use crate::Error;
@@ -95,14 +96,27 @@ pub(crate) struct RunSettings {
     pub permit: Option<Permit>,
     /// Where the error that ended the run is kept for `exit_error()`.
     pub exit: Arc<Mutex<Option<Error>>>,
+    /// Read ahead of the consumer into a bounded buffer (`None`: read when asked).
+    pub read_ahead: Option<ReadAhead>,
 }
 
 struct Connection {
-    body: Body,
-    /// Present when the body is gzip-compressed.
-    gzip: Option<GzipDecoder>,
-    framer: Framer,
+    source: Source,
     established: bool,
+}
+
+/// Where a connection's frames come from.
+#[allow(clippy::large_enum_variant)] // inside a boxed Connection: its size does not move
+enum Source {
+    /// Read here, when the consumer asks (the default).
+    Direct {
+        body: Body,
+        /// Present when the body is gzip-compressed.
+        gzip: Option<GzipDecoder>,
+        framer: Framer,
+    },
+    /// Read ahead by a task into a bounded buffer.
+    Ahead(Reader),
 }
 
 enum State {
@@ -183,84 +197,127 @@ impl<E: Endpoint, D: Decoding<E>> Supervisor<E, D> {
 
     /// One step of reading: a frame if one is ready, else decompress or read a chunk.
     async fn read(&mut self, mut conn: Box<Connection>) {
-        if let Some(frame) = conn.framer.next_frame() {
+        let cancel = self.s.cancel.clone();
+        let stall = self.s.stall_timeout;
+        let (body, gzip, framer) = match &mut conn.source {
+            Source::Direct { body, gzip, framer } => (body, gzip, framer),
+            Source::Ahead(reader) => {
+                let (item, drops) = match reader.pop() {
+                    Some(item) => item,
+                    None => tokio::select! {
+                        biased;
+                        _ = cancel.cancelled() => return self.finish_reading(conn),
+                        item = reader.next() => item,
+                    },
+                };
+                if drops > 0 {
+                    self.pending
+                        .push_back(Ok(Event::Dropped { messages: drops }));
+                }
+                return match item {
+                    Ahead::Frame(frame) => {
+                        self.last_data_at = Some(tokio::time::Instant::now());
+                        self.on_frame(frame, conn)
+                    }
+                    Ahead::End(end) => self.on_end(end, conn.established),
+                };
+            }
+        };
+        if let Some(frame) = framer.next_frame() {
             self.on_frame(frame, conn);
             return;
         }
         // Decompress one buffer at a time, only when the framer has used the last.
-        if let Some(gz) = &mut conn.gzip {
+        if let Some(gz) = gzip {
             match gz.next_chunk() {
                 Ok(Some(chunk)) => {
                     self.s.counters.add(|c| &c.bytes, chunk.len() as u64);
-                    conn.framer.push(chunk);
+                    framer.push(chunk);
                     self.state = State::Reading(conn);
                     return;
                 }
                 Ok(None) => {}
                 Err(e) => {
                     let ce = ConnectionError::with_source(ConnectionErrorKind::Body, e);
-                    self.fail_network(ce, conn.established);
-                    return;
+                    return self.on_end(End::Network(ce), conn.established);
                 }
             }
         }
-        let cancel = self.s.cancel.clone();
-        let stall = self.s.stall_timeout;
         let read = async {
             match stall {
-                Some(d) => tokio::time::timeout(d, conn.body.next())
-                    .await
-                    .map_err(|_| d),
-                None => Ok(conn.body.next().await),
+                Some(d) => tokio::time::timeout(d, body.next()).await.map_err(|_| d),
+                None => Ok(body.next().await),
             }
         };
         let result = tokio::select! {
             biased;
-            _ = cancel.cancelled() => {
-                self.state = State::Finished;
-                return;
-            }
+            _ = cancel.cancelled() => return,
             r = read => r,
         };
         match result {
             Ok(Some(Ok(chunk))) => {
                 self.last_data_at = Some(tokio::time::Instant::now());
-                match &mut conn.gzip {
+                match gzip {
                     Some(gz) => gz.push(chunk),
                     None => {
                         self.s.counters.add(|c| &c.bytes, chunk.len() as u64);
-                        conn.framer.push(chunk);
+                        framer.push(chunk);
                     }
                 }
                 self.state = State::Reading(conn);
             }
-            Ok(Some(Err(ce))) => self.fail_network(ce, conn.established),
-            Ok(None) => {
+            Ok(Some(Err(ce))) => self.on_end(End::Network(ce), conn.established),
+            Ok(None) => self.on_end(End::Closed, conn.established),
+            Err(d) => self.on_end(End::Stall(d), conn.established),
+        }
+    }
+
+    /// The connection ended: the body closed, the network failed or it stalled.
+    fn on_end(&mut self, end: End, established: bool) {
+        match end {
+            End::Network(ce) => self.fail_network(ce, established),
+            End::Closed if self.endpoint.finite() => {
+                // A recovery window delivered in full: the end of the stream, not a failure.
+                self.s.counters.add(|c| &c.closed_by_server, 1);
+                self.pending.push_back(Ok(Event::Closed));
+                self.finish();
+            }
+            End::Closed => {
                 self.s.counters.add(|c| &c.closed_by_server, 1);
                 self.pending.push_back(Ok(Event::Closed));
                 let e = Error::Connection(ConnectionError::new(
                     ConnectionErrorKind::Body,
                     "the server closed the stream",
                 ));
-                self.fail(
-                    Failure::Closed,
-                    e,
-                    ReconnectReason::Closed,
-                    conn.established,
-                );
+                self.fail(Failure::Closed, e, ReconnectReason::Closed, established);
             }
-            Err(d) => {
+            End::Stall(d) => {
                 self.s.counters.add(|c| &c.stalls, 1);
                 let reason = ReconnectReason::StallTimeout(d);
-                self.fail(Failure::Network, Error::Stall(d), reason, conn.established);
+                self.fail(Failure::Network, Error::Stall(d), reason, established);
             }
         }
     }
 
     /// Stop for good: release this run's permit. Dropping the connection closes the socket.
     fn finish(&mut self) {
+        if let State::Reading(conn) = std::mem::replace(&mut self.state, State::Finished) {
+            self.finish_reading(conn);
+        }
         self.state = State::Finished;
         self.s.permit.take();
+    }
+
+    /// Close a connection for good; messages a read-ahead buffer dropped and did not report
+    /// yet are reported now, so no drop goes unreported.
+    fn finish_reading(&mut self, conn: Box<Connection>) {
+        if let Source::Ahead(reader) = &conn.source {
+            let drops = reader.close();
+            if drops > 0 {
+                self.pending
+                    .push_back(Ok(Event::Dropped { messages: drops }));
+            }
+        }
     }
 
     fn stop_with(&mut self, e: Error) {
@@ -308,10 +365,21 @@ impl<E: Endpoint, D: Decoding<E>> Supervisor<E, D> {
                 // Not an encoding we asked for: the body would be garbage to the framer.
                 Err(ce) => return self.fail_network(ce, false),
             };
+            let framer = self.endpoint.framing().framer(self.s.max_message_size);
+            let body = resp.into_body();
+            let source = match self.s.read_ahead {
+                Some(setting) => Source::Ahead(Reader::start(
+                    body,
+                    gzip,
+                    framer,
+                    self.s.stall_timeout,
+                    setting,
+                    Arc::clone(&self.s.counters),
+                )),
+                None => Source::Direct { body, gzip, framer },
+            };
             self.state = State::Reading(Box::new(Connection {
-                gzip,
-                body: resp.into_body(),
-                framer: self.endpoint.framing().framer(self.s.max_message_size),
+                source,
                 established: false,
             }));
             return;
@@ -400,20 +468,23 @@ impl<E: Endpoint, D: Decoding<E>> Supervisor<E, D> {
             Err(e) => return self.skip(e, conn),
         };
         match D::control(&self.endpoint, &item) {
-            Control::Reconnect(why) => {
+            control @ (Control::Reconnect(_) | Control::SlowReader(_)) => {
                 self.s.counters.add(|c| &c.server_disconnects, 1);
                 self.pending.push_back(Ok(Event::Message(item)));
+                let reason = match control {
+                    Control::SlowReader(why) => {
+                        self.s.counters.add(|c| &c.slow_reader_disconnects, 1);
+                        ReconnectReason::SlowReader(why)
+                    }
+                    Control::Reconnect(why) => ReconnectReason::ServerDisconnect(why),
+                    _ => ReconnectReason::Closed,
+                };
                 let e = Error::Connection(ConnectionError::new(
                     ConnectionErrorKind::Other,
-                    format!("server disconnect: {why}"),
+                    format!("{reason}"),
                 ));
                 // Dropping `conn` closes the socket before reconnecting.
-                self.fail(
-                    Failure::Closed,
-                    e,
-                    ReconnectReason::ServerDisconnect(why),
-                    conn.established,
-                );
+                self.fail(Failure::Closed, e, reason, conn.established);
             }
             Control::Stop(why) => {
                 self.s.counters.add(|c| &c.server_disconnects, 1);

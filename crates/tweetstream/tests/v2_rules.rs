@@ -193,3 +193,83 @@ async fn rules_http_errors_carry_status_and_body() {
     }
     emu.shutdown().await;
 }
+
+/// 2,500 rules: more than two pages of X's 1,000.
+async fn many_rules() -> tweetstream_emulator::EmulatorHandle {
+    let emu = start(emulator().max_rules(3000)).await;
+    for i in 0..2500 {
+        emu.add_rule(&format!("word{i:04}"), Some("t")).unwrap();
+    }
+    emu
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_page_of_rules_is_walked() {
+    use futures_util::StreamExt;
+    use tweetstream::RulesQuery;
+    let emu = many_rules().await;
+    let client = client(&emu);
+    // The first page only, as tweepy's get_rules.
+    let first = client.get_rules(&[] as &[&str]).await.unwrap();
+    assert_eq!(first.data.len(), 1000);
+    assert!(first.meta.next_token.is_some());
+    // Every page, in order.
+    let pages: Vec<_> = client.rule_pages(Some(1000)).collect().await;
+    let sizes: Vec<usize> = pages
+        .iter()
+        .map(|p| p.as_ref().unwrap().data.len())
+        .collect();
+    assert_eq!(sizes, [1000, 1000, 500]);
+    let all = client.all_rules().await.unwrap();
+    let values: Vec<String> = all.iter().map(|r| r.value.clone()).collect();
+    let want: Vec<String> = (0..2500).map(|i| format!("word{i:04}")).collect();
+    assert_eq!(values, want);
+    // Limits before any request.
+    let before = emu.requests().len();
+    for q in [
+        RulesQuery::new().max_results(0),
+        RulesQuery::new().max_results(1001),
+        RulesQuery::new().pagination_token("short"),
+    ] {
+        let e = client.rules_page(&q).await.unwrap_err();
+        assert!(matches!(e, Error::InvalidParameter { .. }), "{e}");
+    }
+    assert_eq!(emu.requests().len(), before);
+    // Counts.
+    let counts = client
+        .rule_counts(&["project_rules_count", "cap_per_project"])
+        .await
+        .unwrap();
+    let data = counts.data.unwrap();
+    assert_eq!(data.project_rules_count, Some(2500));
+    assert_eq!(data.cap_per_project, Some(3000));
+    assert!(client.rule_counts(&["nope"]).await.is_err());
+    // delete_all: a dry run changes nothing; the real one is one request.
+    let dry = client.delete_all_rules(true).await.unwrap();
+    assert_eq!(dry.meta.summary.unwrap().deleted, 2500);
+    assert_eq!(emu.rules().len(), 2500);
+    let before = emu.requests().len();
+    client.delete_all_rules(false).await.unwrap();
+    assert_eq!(emu.rules().len(), 0);
+    let reqs = emu.requests();
+    assert_eq!(reqs.len(), before + 1);
+    assert!(reqs[before]
+        .query
+        .iter()
+        .any(|(k, v)| k == "delete_all" && v == "true"));
+    emu.shutdown().await;
+}
+
+#[test]
+fn every_page_of_rules_is_walked_blocking() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt.block_on(many_rules());
+    let client = tweetstream::blocking::StreamingClient::from_builder(client_for(&emu)).unwrap();
+    let sizes: Vec<usize> = client
+        .rule_pages(Some(900))
+        .map(|p| p.unwrap().data.len())
+        .collect();
+    assert_eq!(sizes, [900, 900, 700]);
+    assert_eq!(client.all_rules().unwrap().len(), 2500);
+    rt.block_on(emu.shutdown());
+}

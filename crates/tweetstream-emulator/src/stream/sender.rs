@@ -83,12 +83,22 @@ impl Sender {
     }
 
     /// Compress (when gzip) and hand `plain` to the connection; record `tally` once it is.
-    pub(crate) async fn send(&mut self, plain: &[u8], tally: Tally) -> Result<(), CloseReason> {
+    pub(crate) async fn send(&mut self, plain: &[u8], mut tally: Tally) -> Result<(), CloseReason> {
+        if self.gzip.is_none() {
+            return self.send_wire(plain.to_vec(), tally).await;
+        }
+        // Room is decided before compressing: bytes that went into the gzip stream must reach
+        // the client, or everything after them is garbage to its inflater. (The compressed
+        // bytes are fewer than `plain`, so room for `plain` is room for them.)
+        self.room_for(plain.len()).await?;
         let wire = match &mut self.gzip {
             Some(gz) => gz.encode(plain),
             None => plain.to_vec(),
         };
-        self.send_wire(wire, tally).await
+        tally.wire += wire.len() as u64;
+        self.enqueue(wire)?;
+        self.record(tally);
+        Ok(())
     }
 
     /// How full the connection's queue is, in percent of its bound.
@@ -104,12 +114,21 @@ impl Sender {
         wire: Vec<u8>,
         mut tally: Tally,
     ) -> Result<(), CloseReason> {
+        self.room_for(wire.len()).await?;
+        tally.wire += wire.len() as u64;
+        self.enqueue(wire)?;
+        self.record(tally);
+        Ok(())
+    }
+
+    /// Wait until the queue has room for `n` more bytes (a write larger than the bound goes
+    /// when the queue is empty), or end the stream as the slow-reader policy says.
+    async fn room_for(&mut self, n: usize) -> Result<(), CloseReason> {
         let max = self.shared.config.max_queue_bytes;
         loop {
             let queued = self.queue.len();
-            // A write larger than the bound goes when the queue is empty.
-            if queued == 0 || queued.saturating_add(wire.len()) <= max {
-                break;
+            if queued == 0 || queued.saturating_add(n) <= max {
+                return Ok(());
             }
             // At rate 0 the stream goes as fast as the client reads: it always waits.
             if self.shared.config.slow_readers == SlowReaders::Disconnect
@@ -127,10 +146,6 @@ impl Sender {
                 _ = self.tx.closed() => return Err(CloseReason::ClientDisconnected),
             }
         }
-        tally.wire += wire.len() as u64;
-        self.enqueue(wire)?;
-        self.record(tally);
-        Ok(())
     }
 
     /// Put bytes in the queue, whatever its length.

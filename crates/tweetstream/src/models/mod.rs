@@ -2,8 +2,15 @@
 //! the raw bytes of every message stay available, so nothing is lost to a model that lags
 //! behind the API.
 
+pub mod activity;
+pub mod compliance;
+pub mod event;
+pub mod labels;
+pub mod likes;
 pub mod v1;
 pub mod v2;
+
+pub use event::{StreamMessage, UnknownEvent};
 
 pub use crate::error::PREVIEW_BYTES;
 

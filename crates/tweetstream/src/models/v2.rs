@@ -745,6 +745,51 @@ pub struct RulesResponse {
     pub meta: RulesMeta,
 }
 
+/// The answer of `GET /2/tweets/search/stream/rules/counts`: rule counts and caps.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct RuleCounts {
+    /// The counts (only the fields asked for are present).
+    #[serde(default)]
+    pub data: Option<RulesCount>,
+    /// Problems.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Problem>,
+}
+
+/// Rule counts at the client-app and project levels.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct RulesCount {
+    /// Rules allowed per client app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_per_client_app: Option<u64>,
+    /// Rules allowed per project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_per_project: Option<u64>,
+    /// Rules in the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_rules_count: Option<u64>,
+    /// This app's rules (`client_app_id`, `rule_count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_app_rules_count: Option<AppRulesCount>,
+    /// Every app of the project (raw).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_project_client_apps: Option<RawJson>,
+}
+
+/// The rules of one client app.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct AppRulesCount {
+    /// The app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_app_id: Option<String>,
+    /// Its rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_count: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

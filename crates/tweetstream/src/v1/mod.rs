@@ -221,7 +221,9 @@ impl Endpoint for V1Stream {
 
 fn disconnect_control(d: &Disconnect) -> Control {
     let why = format!("disconnect code {}: {}", d.code, d.reason);
-    if d.should_reconnect() {
+    if d.code == 4 {
+        Control::SlowReader(why)
+    } else if d.should_reconnect() {
         Control::Reconnect(why)
     } else {
         Control::Stop(why)

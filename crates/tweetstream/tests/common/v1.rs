@@ -190,6 +190,7 @@ impl ConnectionHandler for V1Recorder {
             ReconnectReason::Http(_) => "http",
             ReconnectReason::RateLimited(_) => "rate_limited",
             ReconnectReason::ServerDisconnect(_) => "server_disconnect",
+            ReconnectReason::SlowReader(_) => "slow_reader",
             _ => "other",
         };
         self.push(format!("reconnect:{kind}:{}ms", delay.as_millis()));
