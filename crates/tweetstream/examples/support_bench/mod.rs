@@ -30,6 +30,8 @@ struct Opts {
     shape: Shape,
     /// The global allocator of the binary (for the report).
     allocator: &'static str,
+    /// The raw path: no typed decode (`EventStream::raw`), what an archiver uses.
+    raw: bool,
 }
 
 /// What a v2 benchmark asks for.
@@ -46,7 +48,7 @@ fn usage(msg: &str) -> ! {
         eprintln!("error: {msg}");
     }
     eprintln!(
-        "usage: e2e_bench v1|v2 [--messages N] [--gzip] [--warmup N] [--data PATH] [--delete-every N] [--api-base URL] [--shape typical|full]"
+        "usage: e2e_bench v1|v2 [--messages N] [--gzip] [--raw] [--warmup N] [--data PATH] [--delete-every N] [--api-base URL] [--shape typical|full]"
     );
     std::process::exit(2)
 }
@@ -74,6 +76,7 @@ fn parse_args() -> Opts {
         api_base: None,
         shape: Shape::Typical,
         allocator: "system",
+        raw: false,
     };
     while let Some(a) = args.next() {
         let mut num = |name: &str| -> u64 {
@@ -86,6 +89,7 @@ fn parse_args() -> Opts {
             "--warmup" => o.warmup = num("--warmup"),
             "--delete-every" => o.delete_every = num("--delete-every"),
             "--gzip" => o.gzip = true,
+            "--raw" => o.raw = true,
             "--shape" => {
                 o.shape = match args.next().as_deref() {
                     Some("typical") => Shape::Typical,
@@ -166,6 +170,49 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Read `events` to the end of the warm-up plus `o.messages`, tallying each message with
+/// `count`. The one loop of every mode.
+async fn tally<M: Send + 'static>(
+    mut events: tweetstream::EventStream<M>,
+    o: &Opts,
+    mut count: impl FnMut(&mut Tally, M),
+) -> (Tally, Option<(Instant, Option<Duration>)>) {
+    let mut t = Tally::default();
+    let mut seen = 0u64;
+    let mut start: Option<(Instant, Option<Duration>)> = None;
+    let total = o.warmup + o.messages;
+    while let Some(item) = events.next().await {
+        let m = match item {
+            Ok(Event::Message(m)) => m,
+            Ok(Event::Error(e)) | Err(e) => {
+                eprintln!("stream error: {e}");
+                continue;
+            }
+            Ok(_) => continue,
+        };
+        seen += 1;
+        if seen == o.warmup + 1 {
+            start = Some((Instant::now(), thread_cpu()));
+        }
+        if seen > o.warmup {
+            t.messages += 1;
+            count(&mut t, m);
+        }
+        if seen >= total {
+            break;
+        }
+    }
+    (t, start)
+}
+
+/// The raw path: every message's bytes, nothing decoded.
+fn count_raw(t: &mut Tally, line: tweetstream::RawLine) {
+    let b = line.bytes();
+    t.bytes += b.len() as u64;
+    t.statuses += 1;
+    t.checksum = t.checksum.wrapping_add(u64::from(b[b.len() / 2]));
+}
+
 async fn run_v2(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
     let client = AsyncStreamingClient::builder(BEARER)
         .api_base(base)
@@ -201,26 +248,11 @@ async fn run_v2(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
             .media_fields(["url", "width", "height"]),
         Shape::Full => StreamParams::all_fields(),
     };
-    let mut events = client.sample(params)?;
-    let mut t = Tally::default();
-    let mut seen = 0u64;
-    let mut start: Option<(Instant, Option<Duration>)> = None;
-    let total = o.warmup + o.messages;
-    while let Some(item) = events.next().await {
-        let m = match item {
-            Ok(Event::Message(m)) => m,
-            Ok(Event::Error(e)) | Err(e) => {
-                eprintln!("stream error: {e}");
-                continue;
-            }
-            Ok(_) => continue,
-        };
-        seen += 1;
-        if seen == o.warmup + 1 {
-            start = Some((Instant::now(), thread_cpu()));
-        }
-        if seen > o.warmup {
-            t.messages += 1;
+    let events = client.sample(params)?;
+    let (t, start) = if o.raw {
+        tally(events.raw(), o, count_raw).await
+    } else {
+        tally(events, o, |t, m| {
             t.bytes += m.raw().len() as u64;
             if let Some(tweet) = &m.data {
                 t.statuses += 1;
@@ -230,13 +262,11 @@ async fn run_v2(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
                     .wrapping_add(tweet.text.len() as u64)
                     .wrapping_add(users);
             }
-        }
-        if seen >= total {
-            break;
-        }
-    }
+        })
+        .await
+    };
     let decode_errors = client.stats().decode_errors;
-    drop(events);
+
     Ok(Report::new(t, start, decode_errors))
 }
 
@@ -246,30 +276,11 @@ async fn run_v1(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
         .api_base(base)
         .gzip(o.gzip)
         .build()?;
-    let mut events = stream.sample(SampleParams::new())?;
-    let mut t = Tally::default();
-    let mut seen = 0u64;
-    let mut start: Option<(Instant, Option<Duration>)> = None;
-    let total = o.warmup + o.messages;
-    while let Some(item) = events.next().await {
-        let m = match item {
-            Ok(Event::Message(m)) => m,
-            Ok(Event::Error(e @ tweetstream::Error::Decode { .. })) => {
-                eprintln!("decode error: {e}");
-                continue;
-            }
-            Ok(Event::Error(e)) | Err(e) => {
-                eprintln!("stream error: {e}");
-                continue;
-            }
-            Ok(_) => continue,
-        };
-        seen += 1;
-        if seen == o.warmup + 1 {
-            start = Some((Instant::now(), thread_cpu()));
-        }
-        if seen > o.warmup {
-            t.messages += 1;
+    let events = stream.sample(SampleParams::new())?;
+    let (t, start) = if o.raw {
+        tally(events.raw(), o, count_raw).await
+    } else {
+        tally(events, o, |t, m| {
             t.bytes += m.raw().len() as u64;
             match m.message() {
                 Message::Status(s) => {
@@ -285,13 +296,11 @@ async fn run_v1(base: &str, o: &Opts) -> Result<Report, tweetstream::Error> {
                 }
                 _ => t.other_notices += 1,
             }
-        }
-        if seen >= total {
-            break;
-        }
-    }
+        })
+        .await
+    };
     let decode_errors = stream.stats().decode_errors;
-    drop(events);
+
     Ok(Report::new(t, start, decode_errors))
 }
 
@@ -367,9 +376,10 @@ fn print_report(o: &Opts, r: &Report, sent: Option<(u64, u64)>, corpus: Option<u
     let t = &r.tally;
     let mb = |b: u64| b as f64 / 1e6;
     println!(
-        "e2e_bench {} sample{}{}, {} allocator: {} messages ({} tweets/statuses, {} deletes, {} other notices), {:.1} MB of JSON, avg {:.0} B/message{}",
+        "e2e_bench {} sample{}{}{}, {} allocator: {} messages ({} tweets/statuses, {} deletes, {} other notices), {:.1} MB of JSON, avg {:.0} B/message{}",
         if o.mode == Mode::V1 { "v1" } else { "v2" },
         if o.gzip { " --gzip" } else { "" },
+        if o.raw { " --raw" } else { "" },
         if o.mode == Mode::V2 && o.shape == Shape::Full {
             " --shape full"
         } else {
