@@ -2,22 +2,22 @@
 //! raw bytes as one JSONL line, report progress, stop on `--limit`, `--duration`, Ctrl-C or
 //! SIGTERM, then flush, fsync and close everything, write the provenance record and a summary.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use std::sync::atomic::Ordering::Relaxed;
 
 use futures_util::{FutureExt, StreamExt};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
-use tweetstream::{AsRaw, Event, EventStream};
+use tweetstream::merge::Merge;
+use tweetstream::{Event, RawLine};
 
 use crate::error::{CliError, Exit};
-use crate::output::{FileReport, OutputSpec, Sink};
+use crate::output::{OutputSpec, Sink, WriteFailure, Written};
 use crate::progress::{Live, Progress, StatsFn};
+use crate::provenance::Provenance;
 use crate::units::{human_bytes, human_duration};
-
-/// The output is flushed this often (and on rotation and at exit).
-const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 /// Stop requests: Ctrl-C, SIGTERM, `--duration`. Holds the reason of the first one.
 #[derive(Clone, Default)]
@@ -122,40 +122,17 @@ pub fn request_url(base: &str, path: &str, query: &[(String, String)]) -> String
     url.to_string()
 }
 
-#[derive(Serialize)]
-struct ProvenanceRecord<'a> {
-    tool: &'static str,
-    version: &'static str,
-    library: &'static str,
-    #[serde(flatten)]
-    request: &'a RequestInfo,
-    output: String,
-    gzip: bool,
-    started_at: String,
-    ended_at: Option<String>,
-    complete: bool,
-    stop_reason: Option<String>,
-    messages: u64,
-    bytes: u64,
-    connects: u64,
-    reconnects: u64,
-    keep_alives: u64,
-    decode_errors: u64,
-    last_error: Option<String>,
-    files: &'a [FileReport],
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+/// What an archiving run reads: one stream, or several merged (partitions, redundant
+/// connections), each message as the raw bytes received.
+pub type Source = Merge<RawLine>;
 
 /// Everything one archiving run needs.
-pub struct Job<M> {
-    /// The stream (not yet polled: it connects on the first read).
-    pub stream: EventStream<M>,
-    /// The client's counters.
+pub struct Job {
+    /// The streams (not yet polled: they connect on the first read).
+    pub source: Source,
+    /// A name per stream when there are several ("partition 3", "connection 2").
+    pub names: Vec<String>,
+    /// The client's counters (every stream of the run).
     pub stats: StatsFn,
     /// The open output.
     pub sink: Sink,
@@ -181,13 +158,30 @@ enum Outcome {
     Limit,
     Stopped,
     Ended,
+    /// A stream ended with an error (with several, the run ends: none shrinks silently).
+    Failed(usize, tweetstream::Error),
     WriterStopped,
 }
 
+/// Counts what the loop handed to the sink.
+struct Counts {
+    messages: u64,
+    live: Arc<Live>,
+}
+
+impl Counts {
+    #[inline]
+    fn add(&mut self) {
+        self.messages += 1;
+        self.live.messages.store(self.messages, Relaxed);
+    }
+}
+
 /// Run to the end. `Ok` = exit code 0.
-pub async fn run<M: AsRaw + Send + 'static>(job: Job<M>) -> Result<(), CliError> {
+pub async fn run(job: Job) -> Result<(), CliError> {
     let Job {
-        mut stream,
+        mut source,
+        names,
         stats,
         mut sink,
         output,
@@ -202,59 +196,31 @@ pub async fn run<M: AsRaw + Send + 'static>(job: Job<M>) -> Result<(), CliError>
     if let Some(d) = duration {
         stopper.stop_after(d);
     }
+    if names.len() > 1 {
+        let short: Vec<(String, tweetstream::StreamHandle)> = names
+            .iter()
+            .zip(source.handles())
+            .map(|(n, h)| (short_name(n), h.clone()))
+            .collect();
+        let _ = live.sources.set(short);
+    }
     progress.info(format!("writing to {}", output.describe()));
     let started = Instant::now();
-    let started_at = now_rfc3339();
-    let meta_path = match (&provenance, &output.path) {
-        (Some(_), Some(p)) => {
-            let mut s = p.as_os_str().to_os_string();
-            s.push(".meta.json");
-            Some(PathBuf::from(s))
-        }
-        _ => None,
-    };
-    let write_meta =
-        |files: &[FileReport], end: Option<(&str, u64, u64)>| -> Result<(), CliError> {
-            let (Some(path), Some(req)) = (&meta_path, &provenance) else {
-                return Ok(());
-            };
-            let s = stats();
-            let (reason, messages, bytes) = match end {
-                Some((r, m, b)) => (Some(r.to_string()), m, b),
-                None => (None, 0, 0),
-            };
-            let rec = ProvenanceRecord {
-                tool: "tweetstream",
-                version: env!("CARGO_PKG_VERSION"),
-                library: concat!("tweetstream ", env!("CARGO_PKG_VERSION")),
-                request: req,
-                output: output.describe(),
-                gzip: output.gzip,
-                started_at: started_at.clone(),
-                ended_at: end.map(|_| now_rfc3339()),
-                complete: end.is_some(),
-                stop_reason: reason,
-                messages,
-                bytes,
-                connects: s.connects,
-                reconnects: s.reconnects,
-                keep_alives: s.keep_alives,
-                decode_errors: s.decode_errors,
-                last_error: s.last_error,
-                files,
-            };
-            write_json(path, &rec)
-        };
-    write_meta(&[], None)?;
+    let meta = provenance
+        .as_ref()
+        .zip(output.path.as_ref())
+        .map(|(req, p)| Provenance::start(p, req, &output))
+        .transpose()?;
 
     if limit == Some(0) {
         stopper.stop("--limit reached");
     }
-    let mut written: u64 = 0;
-    let mut written_bytes: u64 = 0;
+    let mut n = Counts {
+        messages: 0,
+        live: live.clone(),
+    };
     let mut pending_error: Option<tweetstream::Error> = None;
     let mut connects = 0u64;
-    let mut next_flush = tokio::time::Instant::now() + FLUSH_EVERY;
     let mut since_check = 0u32;
 
     // (A stop may already have been requested, e.g. SIGTERM while the rules were set up.)
@@ -263,9 +229,9 @@ pub async fn run<M: AsRaw + Send + 'static>(job: Job<M>) -> Result<(), CliError>
     } else {
         loop {
             // Fast path: a message the client can produce without waiting. Stop requests and
-            // the periodic flush are then checked every few hundred messages, which keeps the
-            // per-message cost to copying the bytes.
-            let item = match stream.next().now_or_never() {
+            // the sink's clock (flush, rotation) are then checked every few hundred messages,
+            // which keeps the per-message cost to copying the bytes.
+            let item = match source.next().now_or_never() {
                 Some(item) => {
                     since_check += 1;
                     if since_check >= 256 {
@@ -273,11 +239,9 @@ pub async fn run<M: AsRaw + Send + 'static>(job: Job<M>) -> Result<(), CliError>
                         if stopper.is_stopped() {
                             break Outcome::Stopped;
                         }
-                        if tokio::time::Instant::now() >= next_flush {
-                            next_flush = tokio::time::Instant::now() + FLUSH_EVERY;
-                            if !sink.flush().await {
-                                break Outcome::WriterStopped;
-                            }
+                        if tokio::time::Instant::now() >= sink.next_deadline() && !sink.tick().await
+                        {
+                            break Outcome::WriterStopped;
                         }
                     }
                     item
@@ -285,44 +249,46 @@ pub async fn run<M: AsRaw + Send + 'static>(job: Job<M>) -> Result<(), CliError>
                 None => tokio::select! {
                     biased;
                     _ = stopper.stopped() => break Outcome::Stopped,
-                    item = stream.next() => item,
-                    _ = tokio::time::sleep_until(next_flush) => {
-                        next_flush = tokio::time::Instant::now() + FLUSH_EVERY;
-                        if !sink.flush().await {
+                    item = source.next() => item,
+                    _ = tokio::time::sleep_until(sink.next_deadline()) => {
+                        if !sink.tick().await {
                             break Outcome::WriterStopped;
                         }
+                        live.duplicates.store(source.duplicates(), Relaxed);
                         continue;
                     }
                 },
             };
+            let Some((from, item)) = item else {
+                break Outcome::Ended;
+            };
             match item {
-                None => break Outcome::Ended,
-                Some(Ok(Event::Message(m))) => {
-                    let raw = m.as_raw();
-                    written_bytes += raw.len() as u64 + 1;
-                    if !sink.push(raw).await {
+                Ok(Event::Message(m)) => {
+                    if !sink.push(m.bytes()).await {
                         break Outcome::WriterStopped;
                     }
-                    written += 1;
-                    live.messages
-                        .store(written, std::sync::atomic::Ordering::Relaxed);
-                    if limit == Some(written) {
+                    n.add();
+                    if limit == Some(n.messages) {
                         break Outcome::Limit;
                     }
                 }
-                Some(Ok(Event::Connected { .. })) => {
+                Ok(Event::Connected { .. }) => {
                     connects += 1;
-                    progress.info(if connects == 1 {
-                        "connected"
+                    let who = names
+                        .get(from)
+                        .map(|s| format!("{s}: "))
+                        .unwrap_or_default();
+                    progress.info(if connects <= names.len().max(1) as u64 {
+                        format!("{who}connected")
                     } else {
-                        "reconnected"
+                        format!("{who}reconnected")
                     });
                 }
-                Some(Ok(Event::Reconnecting {
+                Ok(Event::Reconnecting {
                     delay,
                     reason,
                     failed_attempts,
-                })) => {
+                }) => {
                     let why = pending_error
                         .take()
                         .map_or_else(|| reason.to_string(), |e| e.to_string());
@@ -331,54 +297,48 @@ pub async fn run<M: AsRaw + Send + 'static>(job: Job<M>) -> Result<(), CliError>
                     } else {
                         String::new()
                     };
+                    let who = names
+                        .get(from)
+                        .map(|s| format!("{s}: "))
+                        .unwrap_or_default();
                     progress.warn(format!(
-                        "{why}; reconnecting in {}{attempt}",
+                        "{who}{why}; reconnecting in {}{attempt}",
                         human_duration(delay)
                     ));
                 }
-                Some(Ok(Event::Error(e))) | Some(Err(e)) => match e {
-                    tweetstream::Error::Decode { ref raw, .. } if !raw.is_empty() => {
-                        // A message the library cannot decode is still archived as received.
-                        progress.warn(format!("archived a message that does not decode: {e}"));
-                        written_bytes += raw.len() as u64 + 1;
-                        if !sink.push(raw).await {
-                            break Outcome::WriterStopped;
-                        }
-                        written += 1;
-                        live.messages
-                            .store(written, std::sync::atomic::Ordering::Relaxed);
-                        if limit == Some(written) {
-                            break Outcome::Limit;
-                        }
-                    }
+                Ok(Event::Dropped { messages }) => {
+                    progress.warn(format!(
+                        "{messages} messages dropped: this process read too slowly (read-ahead buffer full)"
+                    ));
+                }
+                Ok(Event::Error(e)) => match e {
                     tweetstream::Error::Decode { .. }
                     | tweetstream::Error::MessageTooLarge { .. } => {
                         progress.warn(format!("skipped a message: {e}"));
                     }
                     other => pending_error = Some(other),
                 },
-                Some(Ok(_)) => {}
+                Err(e) => break Outcome::Failed(from, e),
+                Ok(_) => {}
             }
         }
     };
 
     // The event stream must not be polled again once it has ended.
-    let mut ended = matches!(outcome, Outcome::Ended);
+    let mut ended = matches!(outcome, Outcome::Ended | Outcome::Failed(..));
     if let Outcome::Stopped = outcome {
         // Keep what already reached the process: messages the client has buffered or can
-        // decode without waiting on the network, within bounds.
+        // produce without waiting on the network, within bounds.
         let deadline = Instant::now() + Duration::from_millis(250);
         let mut drained = 0usize;
-        while limit != Some(written) && Instant::now() < deadline && drained < 16 << 20 {
-            match stream.next().now_or_never() {
-                Some(Some(Ok(Event::Message(m)))) => {
-                    let raw = m.as_raw();
-                    drained += raw.len();
-                    written_bytes += raw.len() as u64 + 1;
-                    if !sink.push(raw).await {
+        while limit != Some(n.messages) && Instant::now() < deadline && drained < 16 << 20 {
+            match source.next().now_or_never() {
+                Some(Some((_, Ok(Event::Message(m))))) => {
+                    drained += m.bytes().len();
+                    if !sink.push(m.bytes()).await {
                         break;
                     }
-                    written += 1;
+                    n.add();
                 }
                 Some(Some(_)) => {}
                 Some(None) => {
@@ -389,55 +349,76 @@ pub async fn run<M: AsRaw + Send + 'static>(job: Job<M>) -> Result<(), CliError>
             }
         }
     }
-    stream.disconnect();
+    source.disconnect();
     if !ended && !matches!(outcome, Outcome::Limit | Outcome::WriterStopped) {
-        // Messages the client had already decoded when it was told to stop.
+        // Messages the client had already read when it was told to stop.
         let rest = async {
-            while let Some(item) = stream.next().await {
+            while let Some((_, item)) = source.next().await {
                 if let Ok(Event::Message(m)) = item {
-                    if limit == Some(written) {
+                    if limit == Some(n.messages) || !sink.push(m.bytes()).await {
                         break;
                     }
-                    let raw = m.as_raw();
-                    written_bytes += raw.len() as u64 + 1;
-                    if !sink.push(raw).await {
-                        break;
-                    }
-                    written += 1;
+                    n.add();
                 }
             }
         };
         let _ = tokio::time::timeout(Duration::from_secs(2), rest).await;
     }
-    let exit_error = match outcome {
-        Outcome::Ended => stream.exit_error().or(pending_error),
+    live.duplicates.store(source.duplicates(), Relaxed);
+    let duplicates = source.duplicates();
+    drop(source);
+
+    let written = sink.finish().await;
+    progress.finish().await;
+    let received = n.messages;
+    let stored = written.messages();
+    let stored_bytes = written.bytes();
+    let closed_stdout = written
+        .failure
+        .as_ref()
+        .is_some_and(WriteFailure::is_closed_stdout);
+    let write_error = written
+        .failure
+        .as_ref()
+        .map(|f| write_error(f, &written, received));
+    let exit_error = match &outcome {
+        Outcome::Failed(from, e) => {
+            let (from, e) = (*from, e.clone());
+            let who = names
+                .get(from)
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            Some((who, e))
+        }
+        Outcome::Ended => pending_error.clone().map(|e| (String::new(), e)),
         _ => None,
     };
-    drop(stream);
-    live.messages
-        .store(written, std::sync::atomic::Ordering::Relaxed);
-
-    let (files, failure) = sink.finish().await;
-    progress.finish().await;
-    let write_error = failure.and_then(|f| f.into_cli());
 
     let reason = match (&outcome, &exit_error, &write_error) {
         (_, _, Some(w)) => w.message.clone(),
         (Outcome::Limit, _, _) => "--limit reached".to_string(),
         (Outcome::Stopped, _, _) => stopper.reason().unwrap_or_else(|| "stopped".into()),
         (Outcome::WriterStopped, _, None) => "the output was closed".to_string(),
-        (Outcome::Ended, Some(e), _) => e.to_string(),
-        (Outcome::Ended, None, _) => "the stream ended".to_string(),
+        (_, Some((who, e)), _) => format!("{e}{who}"),
+        _ => "the stream ended".to_string(),
     };
-    write_meta(&files, Some((&reason, written, written_bytes)))?;
-
     let s = stats();
+    let meta_written = match &meta {
+        Some(m) => Some(m.finish(&s, &written, &reason, duplicates)),
+        None => None,
+    };
+
     if !quiet {
-        let dest = match files.as_slice() {
+        let dest = match written
+            .files
+            .iter()
+            .filter(|f| !f.removed)
+            .collect::<Vec<_>>()[..]
+        {
             [] => output.describe(),
             [one] if one.path == "-" => "stdout".to_string(),
             [one] => one.path.clone(),
-            many => format!(
+            ref many => format!(
                 "{} files ({} … {})",
                 many.len(),
                 many[0].path,
@@ -445,49 +426,84 @@ pub async fn run<M: AsRaw + Send + 'static>(job: Job<M>) -> Result<(), CliError>
             ),
         };
         let elapsed = started.elapsed();
-        let rate = written as f64 / elapsed.as_secs_f64().max(1e-9);
+        let rate = stored as f64 / elapsed.as_secs_f64().max(1e-9);
+        let verb = if closed_stdout {
+            "wrote to the pipe"
+        } else if written.failure.is_some() {
+            "stored"
+        } else {
+            "wrote"
+        };
+        let dups = if duplicates > 0 {
+            format!("; {duplicates} duplicates dropped")
+        } else {
+            String::new()
+        };
         eprintln!(
-            "tweetstream: wrote {written} messages ({}) to {dest} in {} ({rate:.1}/s); {} reconnect{}; stopped: {}",
-            human_bytes(written_bytes),
+            "tweetstream: {verb} {stored} messages ({}) to {dest} in {} ({rate:.1}/s); {} reconnect{}{dups}; stopped: {}",
+            human_bytes(stored_bytes),
             human_duration(elapsed),
             s.reconnects,
             if s.reconnects == 1 { "" } else { "s" },
             crate::error::one_line(&reason),
         );
-        if let Some(p) = &meta_path {
-            eprintln!("tweetstream: provenance: {}", p.display());
+        if let (Some(m), Some(Ok(()))) = (&meta, &meta_written) {
+            eprintln!("tweetstream: provenance: {}", m.path.display());
         }
     }
     if let Some(w) = write_error {
         return Err(w);
     }
+    if let Some(Err(e)) = meta_written {
+        return Err(e);
+    }
     match exit_error {
-        Some(e) => Err(CliError::from_lib("the stream stopped", &e)),
+        Some((who, e)) => Err(CliError::from_lib(&format!("the stream stopped{who}"), &e)),
         None => Ok(()),
     }
 }
 
-/// Write JSON to `path` through a temporary file (so a reader never sees half a record).
-pub fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> Result<(), CliError> {
-    let text = serde_json::to_vec_pretty(value)
-        .map_err(|e| CliError::failure(format!("cannot encode {}: {e}", path.display())))?;
-    let mut tmp = path.as_os_str().to_os_string();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let fail = |e: std::io::Error| {
-        CliError::new(
-            Exit::Failure,
-            format!("cannot write {}: {e}", path.display()),
-        )
-    };
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp).map_err(fail)?;
-        f.write_all(&text).map_err(fail)?;
-        f.write_all(b"\n").map_err(fail)?;
-        f.sync_all().map_err(fail)?;
+/// "partition 3" → "p3", "partition 3 connection 2" → "p3c2".
+fn short_name(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    words
+        .chunks(2)
+        .map(|w| match w {
+            [kind, n] => format!("{}{n}", kind.chars().next().unwrap_or('?')),
+            [one] => one.to_string(),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+/// The exit error for a failed write: which file, why, and exactly what is stored.
+fn write_error(f: &WriteFailure, written: &Written, received: u64) -> CliError {
+    let stored = written.messages();
+    if f.is_closed_stdout() {
+        return CliError::new(
+            Exit::Write,
+            format!(
+                "stdout was closed by its reader after {stored} messages were written to it ({} not written)",
+                received.saturating_sub(stored)
+            ),
+        );
     }
-    std::fs::rename(&tmp, path).map_err(fail)
+    let repair = f
+        .repair
+        .as_ref()
+        .map(|r| format!("; the file was {r}"))
+        .unwrap_or_default();
+    let files = written.files.iter().filter(|f| !f.removed).count();
+    CliError::new(
+        Exit::Write,
+        format!(
+            "cannot write {}: {}{repair}; stored {stored} complete messages in {files} file{} ({} received were not stored)",
+            f.path,
+            f.error,
+            if files == 1 { "" } else { "s" },
+            received.saturating_sub(stored),
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -135,6 +135,26 @@ a --tag applies to the --rule before it. The active rules are printed on stderr 
 {EXIT_CODES_HELP}"))]
     Filter(FilterArgs),
 
+    /// Archive any v2 stream by name: tweets, likes, compliance, labels, activity.
+    #[command(after_help = format!("\
+Examples:
+  tweetstream stream --list                               # every NAME, what it is, its partitions
+  tweetstream stream tweets/compliance --partition 1-4 --output compliance.jsonl
+  tweetstream stream tweets/firehose --partition all --output firehose.jsonl --rotate-size 1GB --gzip
+  tweetstream stream likes/sample10 --partition 1 --limit 1000
+  tweetstream stream tweets/firehose/lang/ja --partition 2 --start-time 2026-12-01T00:00:00Z
+  tweetstream stream tweets/sample --redundant 2 --output sample.jsonl
+
+NAME is the path between /2/ and /stream. Every field and expansion the stream offers is
+requested unless --minimal-fields. With --partition A-B or all, each partition has its own
+connection (reconnected on its own) and all go to one output; the progress line counts each,
+and a partition that fails for good ends the run, naming it. With --redundant N, each message
+is written once, in order of first arrival.
+Each message is written byte-for-byte as X sent it, one per line, keep-alives excluded.
+
+{EXIT_CODES_HELP}"))]
+    Stream(crate::stream_cmd::StreamArgs),
+
     /// Manage the filtered stream's rules: list, add, delete, clear, sync, validate.
     #[command(
         subcommand,
@@ -291,6 +311,9 @@ pub struct SampleArgs {
     /// Fields.
     #[command(flatten)]
     pub fields: FieldsArgs,
+    /// Connections.
+    #[command(flatten)]
+    pub conn: crate::stream_cmd::ConnArgs,
     /// Output.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -313,6 +336,9 @@ pub struct FilterArgs {
     /// Fields.
     #[command(flatten)]
     pub fields: FieldsArgs,
+    /// Connections.
+    #[command(flatten)]
+    pub conn: crate::stream_cmd::ConnArgs,
     /// Output.
     #[command(flatten)]
     pub output: OutputArgs,

@@ -15,6 +15,10 @@ pub enum Exit {
     Auth = 3,
     /// 4: gave up after `--max-retries` failed attempts.
     GaveUp = 4,
+    /// 5: the output could not be written (full disk, removed file or directory, closed
+    /// stdout…). Every file still ends on a complete line, and the summary and provenance
+    /// count exactly the lines stored.
+    Write = 5,
 }
 
 /// The exit-code section of `--help`.
@@ -25,6 +29,8 @@ Exit codes:
   2  bad usage: invalid flag, parameter or rule, missing credentials
   3  authentication or permission refused (HTTP 401 / 403)
   4  gave up after --max-retries failed connection attempts
+  5  the output could not be written (full disk, file or directory removed, stdout
+     closed): files end on their last complete line; the summary counts what is stored
 Each non-zero exit prints a one-line reason on stderr.";
 
 /// An error that ends the command with an exit code and a one-line reason.

@@ -14,7 +14,9 @@ mod demo;
 mod error;
 mod output;
 mod progress;
+mod provenance;
 mod rules;
+mod stream_cmd;
 mod units;
 mod v1;
 mod v2;
@@ -77,6 +79,10 @@ async fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<(), CliError> {
             let rules = pair_rules(sub, &a.rules, &a.tags)?;
             stopper.catch_signals();
             v2::filter(&global, a, rules, stopper).await
+        }
+        Command::Stream(a) => {
+            stopper.catch_signals();
+            stream_cmd::run(&global, a, stopper).await
         }
         Command::Rules(cmd) => rules::run(&global, cmd).await,
         Command::V1(cmd) => {

@@ -23,6 +23,42 @@ const PLAIN_EVERY: Duration = Duration::from_secs(10);
 pub struct Live {
     /// Messages written (or shown).
     pub messages: AtomicU64,
+    /// Copies dropped by `--redundant`.
+    pub duplicates: AtomicU64,
+    /// With several connections: a short name for each ("p3", "c2") and its handle.
+    pub sources: std::sync::OnceLock<Vec<(String, tweetstream::StreamHandle)>>,
+}
+
+impl Live {
+    /// The part of the progress line about drops, duplicates and each connection.
+    pub fn detail(&self, stats: &Stats) -> String {
+        let mut out = String::new();
+        if stats.dropped_slow > 0 {
+            out.push_str(&format!(" · {} dropped (slow reader)", stats.dropped_slow));
+        }
+        let dups = self.duplicates.load(Relaxed);
+        if dups > 0 {
+            out.push_str(&format!(" · {dups} duplicates dropped"));
+        }
+        if let Some(sources) = self.sources.get() {
+            out.push_str(" ·");
+            for (name, h) in sources {
+                let s = h.stats();
+                let state = if h.is_disconnected() {
+                    "✗"
+                } else if s.connects == 0 {
+                    "…"
+                } else {
+                    ""
+                };
+                out.push_str(&format!(" {name}:{}{state}", s.messages));
+                if s.reconnects > 0 {
+                    out.push_str(&format!("↻{}", s.reconnects));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A function returning the client's counters.
@@ -92,7 +128,9 @@ impl Progress {
                         _ = stop.cancelled() => break,
                         _ = tick.tick() => {}
                     }
-                    let line = meter.line(live.messages.load(Relaxed), &stats(), unit);
+                    let st = stats();
+                    let mut line = meter.line(live.messages.load(Relaxed), &st, unit);
+                    line.push_str(&live.detail(&st));
                     match &bar {
                         Some(pb) => {
                             pb.set_message(line);

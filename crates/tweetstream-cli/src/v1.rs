@@ -121,8 +121,10 @@ async fn archive_run(
         "messages",
         spec.path.is_none(),
     );
+    let (source, names) = crate::stream_cmd::single(stream);
     archive::run(Job {
-        stream,
+        source,
+        names,
         stats,
         sink,
         output: spec,

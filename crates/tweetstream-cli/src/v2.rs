@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use tweetstream::merge::Merge;
 use tweetstream::models::v2::RulesResponse;
-use tweetstream::{AsyncStreamingClient, StreamParams, StreamRule};
+use tweetstream::{AsyncStreamingClient, RawLine, StreamParams, StreamRule};
 
 use crate::archive::{self, Job, RequestInfo, Stopper};
 use crate::cli::{Endpoint, FieldsArgs, FilterArgs, GlobalArgs, OutputArgs, SampleArgs};
@@ -11,6 +12,7 @@ use crate::config;
 use crate::error::CliError;
 use crate::output::{OutputSpec, Sink};
 use crate::progress::{Live, Progress, StatsFn};
+use crate::stream_cmd::{self, ConnArgs};
 
 const DEFAULT_BASE: &str = tweetstream::DEFAULT_API_BASE;
 
@@ -57,10 +59,18 @@ pub fn configure<A: tweetstream::Auth>(
 
 /// A v2 client from the global options and the bearer token; also returns the API base used.
 pub fn client(global: &GlobalArgs) -> Result<(AsyncStreamingClient, String), CliError> {
+    client_with(global, &ConnArgs::default())
+}
+
+/// [`client`] with the connection options (redundant connections, read-ahead).
+pub fn client_with(
+    global: &GlobalArgs,
+    conn: &ConnArgs,
+) -> Result<(AsyncStreamingClient, String), CliError> {
     let token = config::bearer_token(global)?;
     let base = config::api_base(global)?;
     let client = configure(
-        AsyncStreamingClient::builder(token),
+        conn.apply(AsyncStreamingClient::builder(token)),
         global,
         base.as_deref(),
         DEFAULT_BASE,
@@ -73,11 +83,16 @@ pub fn client(global: &GlobalArgs) -> Result<(AsyncStreamingClient, String), Cli
 
 /// The stream parameters from the field flags.
 pub fn params(f: &FieldsArgs) -> StreamParams {
-    let mut p = if f.all_fields {
+    let p = if f.all_fields {
         StreamParams::all_fields()
     } else {
         StreamParams::new()
     };
+    params_onto(p, f)
+}
+
+/// The field flags added to `p`.
+pub fn params_onto(mut p: StreamParams, f: &FieldsArgs) -> StreamParams {
     let add = |into: &mut Vec<String>, more: &[String]| {
         for m in more.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             if !into.iter().any(|x| x == m) {
@@ -96,7 +111,7 @@ pub fn params(f: &FieldsArgs) -> StreamParams {
     p
 }
 
-fn params_json(p: &StreamParams) -> serde_json::Value {
+pub fn params_json(p: &StreamParams) -> serde_json::Value {
     let map: serde_json::Map<String, serde_json::Value> = p
         .query_pairs()
         .into_iter()
@@ -112,17 +127,17 @@ pub async fn sample(
     stopper: Stopper,
 ) -> Result<(), CliError> {
     let spec = OutputSpec::from_args(&args.output)?;
-    let (client, base) = client(global)?;
+    let (client, base) = client_with(global, &args.conn)?;
     let mut p = params(&args.fields);
     if let Some(n) = args.partition {
         p = p.partition(n);
     }
-    let (stream, path) = match args.endpoint {
-        Endpoint::Sample => (client.sample(p.clone()), "2/tweets/sample/stream"),
-        Endpoint::Firehose => (client.firehose(p.clone()), "2/tweets/firehose/stream"),
-        Endpoint::Sample10 => (client.sample10(p.clone()), "2/tweets/sample10/stream"),
+    let (name, path) = match args.endpoint {
+        Endpoint::Sample => ("tweets/sample", "2/tweets/sample/stream"),
+        Endpoint::Firehose => ("tweets/firehose", "2/tweets/firehose/stream"),
+        Endpoint::Sample10 => ("tweets/sample10", "2/tweets/sample10/stream"),
     };
-    let stream = stream.map_err(|e| CliError::from_lib("", &e))?;
+    let (source, names) = open_tweets(&client, name, &p, args.conn.redundant)?;
     let sink = Sink::open(&spec)?;
     let request = RequestInfo {
         command: "sample".into(),
@@ -132,10 +147,11 @@ pub async fn sample(
         rules: None,
     };
     tracing::info!("GET {}", request.url);
-    run(
+    archive(
         global,
         client,
-        stream,
+        source,
+        names,
         sink,
         spec,
         &args.output,
@@ -144,6 +160,20 @@ pub async fn sample(
         None,
     )
     .await
+}
+
+/// A tweets stream (checked before any request), with `redundant` connections.
+fn open_tweets(
+    client: &AsyncStreamingClient,
+    name: &str,
+    p: &StreamParams,
+    redundant: u32,
+) -> Result<(Merge<RawLine>, Vec<String>), CliError> {
+    let info = tweetstream::streams::stream_info(name)
+        .ok_or_else(|| CliError::failure(format!("unknown stream {name}")))?;
+    p.validate_for(info)
+        .map_err(|e| CliError::from_lib("", &e))?;
+    stream_cmd::open(client, info, p, &[p.partition], redundant)
 }
 
 /// `tweetstream filter`: `rules` are the `--rule`/`--tag` pairs.
@@ -163,7 +193,7 @@ pub async fn filter(
         )
         .map_err(|e| CliError::usage(format!("invalid rule {:?}: {e}", r.value)))?;
     }
-    let (client, base) = client(global)?;
+    let (client, base) = client_with(global, &args.conn)?;
     let sink = Sink::open(&spec)?;
     let live = Arc::new(Live::default());
     let stats: StatsFn = {
@@ -189,9 +219,7 @@ pub async fn filter(
         .await
         .map_err(|e| CliError::from_lib("cannot list the rules", &e))?;
     print_active(&active, &progress);
-    let stream = client
-        .filter(p.clone())
-        .map_err(|e| CliError::from_lib("", &e))?;
+    let (source, names) = open_tweets(&client, "tweets/search", &p, args.conn.redundant)?;
     let request = RequestInfo {
         command: "filter".into(),
         method: "GET",
@@ -200,10 +228,11 @@ pub async fn filter(
         rules: Some(serde_json::to_value(&active.data).unwrap_or_default()),
     };
     tracing::info!("GET {}", request.url);
-    run(
+    archive(
         global,
         client,
-        stream,
+        source,
+        names,
         sink,
         spec,
         &args.output,
@@ -288,11 +317,13 @@ fn print_active(active: &RulesResponse, progress: &Progress) {
     progress.info(text);
 }
 
+/// Archive `source` (one or several merged streams of `client`) to `sink`.
 #[allow(clippy::too_many_arguments)]
-async fn run(
+pub async fn archive(
     global: &GlobalArgs,
     client: AsyncStreamingClient,
-    stream: tweetstream::EventStream<tweetstream::Raw<tweetstream::StreamResponse>>,
+    source: Merge<RawLine>,
+    names: Vec<String>,
     sink: Sink,
     spec: OutputSpec,
     out: &OutputArgs,
@@ -321,7 +352,8 @@ async fn run(
         }
     };
     archive::run(Job {
-        stream,
+        source,
+        names,
         stats,
         sink,
         output: spec,

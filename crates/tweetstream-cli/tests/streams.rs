@@ -109,8 +109,9 @@ fn sample_to_stdout_is_byte_identical() {
 
 fn gz_lines(path: &std::path::Path) -> Vec<Vec<u8>> {
     let mut data = Vec::new();
-    // GzDecoder checks the CRC and length trailer: a truncated file is an error here.
-    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+    // Checks every member's CRC and length trailer: a truncated file is an error here. The
+    // files are multi-member gzip (one member per batch), as `gzip -t` and `zcat` read them.
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap())
         .read_to_end(&mut data)
         .unwrap_or_else(|e| panic!("{} decodes fully: {e}", path.display()));
     lines(&data).into_iter().map(<[u8]>::to_vec).collect()
@@ -163,10 +164,12 @@ fn rotation_by_size_with_gzip_produces_complete_files() {
         "lossless"
     );
     // The provenance record lists the files and counts.
-    let meta: serde_json::Value = serde_json::from_slice(
+    let runs: serde_json::Value = serde_json::from_slice(
         &std::fs::read(home.path().join("arch/sample.jsonl.meta.json")).unwrap(),
     )
     .unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 1, "one record per run");
+    let meta = &runs[0];
     assert_eq!(meta["messages"], n as u64);
     assert_eq!(meta["complete"], true);
     assert_eq!(meta["files"].as_array().unwrap().len(), files.len());

@@ -81,6 +81,7 @@ mod error;
 pub mod framer;
 mod handler;
 pub mod inflate;
+pub mod merge;
 pub mod models;
 pub mod oauth;
 mod params;
