@@ -428,7 +428,7 @@ pub async fn run(job: Job) -> Result<(), CliError> {
         let elapsed = started.elapsed();
         let rate = stored as f64 / elapsed.as_secs_f64().max(1e-9);
         let verb = if closed_stdout {
-            "wrote to the pipe"
+            "sent"
         } else if written.failure.is_some() {
             "stored"
         } else {

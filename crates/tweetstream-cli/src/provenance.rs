@@ -153,28 +153,62 @@ impl Provenance {
         })?;
         let mut all = self.earlier.clone();
         all.push(record);
-        write_json(&self.path, &Value::Array(all))
+        let mut text = serde_json::to_vec_pretty(&Value::Array(all)).map_err(|e| {
+            CliError::failure(format!("cannot encode {}: {e}", self.path.display()))
+        })?;
+        text.push(b'\n');
+        let exact = text.len();
+        // Room for the final record, reserved while the disk has some: on a full disk the
+        // final record is then written over the padded one in place.
+        text.resize(exact + RESERVE, b' ');
+        if end.is_some() {
+            text.truncate(exact);
+        }
+        match write_atomically(&self.path, &text) {
+            Ok(()) => Ok(()),
+            Err(e) => match overwrite_in_place(&self.path, &text) {
+                Ok(()) => Ok(()),
+                Err(_) => Err(CliError::new(
+                    Exit::Write,
+                    format!("cannot write {}: {e}", self.path.display()),
+                )),
+            },
+        }
     }
 }
 
-/// Write JSON to `path` through a temporary file (so a reader never sees half a record); on
-/// failure the temporary file is removed and the old content stays.
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), CliError> {
-    let text = serde_json::to_vec_pretty(value)
-        .map_err(|e| CliError::failure(format!("cannot encode {}: {e}", path.display())))?;
+/// Spaces after the opening record (valid JSON whitespace), so the final one fits in place.
+const RESERVE: usize = 8 << 10;
+
+/// Replace the content of `path` with `text`, writing over the old bytes (no new blocks when
+/// it is not longer): the fallback on a full disk.
+fn overwrite_in_place(path: &Path, text: &[u8]) -> std::io::Result<()> {
+    use std::io::{Seek, Write};
+    let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+    if f.metadata()?.len() < text.len() as u64 {
+        return Err(std::io::Error::other("no room reserved"));
+    }
+    f.seek(std::io::SeekFrom::Start(0))?;
+    f.write_all(text)?;
+    f.set_len(text.len() as u64)?;
+    f.sync_all()
+}
+
+/// Write `text` to `path` through a temporary file (so a reader never sees half a record);
+/// on failure the temporary file is removed and the old content stays.
+fn write_atomically(path: &Path, text: &[u8]) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_os_string();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
     let result = (|| -> std::io::Result<()> {
         use std::io::Write;
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&text)?;
-        f.write_all(b"\n")?;
+        f.write_all(text)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
-    result.map_err(|e| {
+    if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        CliError::new(Exit::Write, format!("cannot write {}: {e}", path.display()))
-    })
+    }
+    result
 }

@@ -297,6 +297,9 @@ pub fn open(
             });
         }
     }
+    if streams.len() == 1 {
+        names.clear();
+    }
     let merged = if redundant > 1 {
         Merge::redundant(streams, REDUNDANT_WINDOW)
     } else {

@@ -47,14 +47,59 @@ impl WriteFailure {
 fn write_counted(file: &mut File, data: &[u8]) -> (usize, Option<io::Error>) {
     let mut done = 0;
     while done < data.len() {
-        match file.write(&data[done..]) {
+        let room = fault::room(data.len() - done);
+        if room == 0 {
+            return (done, Some(fault::full()));
+        }
+        match file.write(&data[done..done + room]) {
             Ok(0) => return (done, Some(io::ErrorKind::WriteZero.into())),
-            Ok(n) => done += n,
+            Ok(n) => {
+                fault::used(n);
+                done += n
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return (done, Some(e)),
         }
     }
     (done, None)
+}
+
+/// A full disk, simulated for the tests where a small filesystem cannot be mounted (not
+/// root): with `TWEETSTREAM_TEST_DISK_BYTES=N` in the environment, the process's outputs
+/// together accept N bytes, then every write fails with "No space left on device".
+mod fault {
+    use std::io;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    use std::sync::OnceLock;
+
+    static LIMIT: OnceLock<Option<u64>> = OnceLock::new();
+    static USED: AtomicU64 = AtomicU64::new(0);
+
+    fn limit() -> Option<u64> {
+        *LIMIT.get_or_init(|| {
+            std::env::var("TWEETSTREAM_TEST_DISK_BYTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+        })
+    }
+
+    /// How much of `want` bytes may be written now.
+    pub fn room(want: usize) -> usize {
+        match limit() {
+            None => want,
+            Some(l) => want.min(l.saturating_sub(USED.load(Relaxed)) as usize),
+        }
+    }
+
+    pub fn used(n: usize) {
+        if limit().is_some() {
+            USED.fetch_add(n as u64, Relaxed);
+        }
+    }
+
+    pub fn full() -> io::Error {
+        io::Error::from_raw_os_error(28)
+    }
 }
 
 /// Stdout as an unbuffered file of its own (a duplicate of descriptor 1).
@@ -77,6 +122,14 @@ fn identity(m: &std::fs::Metadata) -> (u64, u64) {
 #[cfg(not(unix))]
 fn identity(_: &std::fs::Metadata) -> (u64, u64) {
     (0, 0)
+}
+
+/// Whether `path` still names the file of identity `id`.
+pub fn still_there(path: Option<&Path>, id: Option<(u64, u64)>) -> bool {
+    match (path, id) {
+        (Some(p), Some(id)) => std::fs::metadata(p).is_ok_and(|m| identity(&m) == id),
+        _ => true,
+    }
 }
 
 /// An open output.
@@ -253,10 +306,7 @@ impl OpenFile {
 
     /// Whether the path still names this file (not removed or replaced since it was opened).
     pub fn still_there(&self) -> bool {
-        match (&self.file_path, self.id) {
-            (Some(p), Some(id)) => std::fs::metadata(p).is_ok_and(|m| identity(&m) == id),
-            _ => true,
-        }
+        still_there(self.file_path.as_deref(), self.id)
     }
 
     /// After a failed write: drop what the pending gzip member holds (not stored), fsync
@@ -296,6 +346,7 @@ impl OpenFile {
             bytes: self.bytes,
             bytes_on_disk: self.on_disk,
             removed: false,
+            identity: self.file_path.clone().zip(self.id),
         };
         if self.messages == 0 && self.created {
             report.removed = true;

@@ -156,6 +156,9 @@ pub struct FileReport {
     /// replaced during the run.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
+    /// The file and its identity on disk, to check at the end that it is still there.
+    #[serde(skip)]
+    pub identity: Option<(PathBuf, (u64, u64))>,
 }
 
 /// The stream side: collects lines, sends chunks to the writer thread, and keeps the clock of

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use tokio::sync::mpsc;
 
-use super::file::{OpenFile, WriteFailure};
+use super::file::{still_there, OpenFile, WriteFailure};
 use super::{numbered, FileReport, OutputSpec};
 use crate::error::CliError;
 
@@ -141,11 +141,31 @@ impl Writer {
             }
             self.close_current()
         })();
-        let failure = result.err();
+        let mut failure = result.err();
         if failure.is_some() {
             // Keep what is complete; what the failed file was still building is not stored.
             if let Some(f) = self.current.take() {
                 self.done.push(f.abandon());
+            }
+        }
+        // A closed file removed later (its directory too) holds nothing any more.
+        for r in &mut self.done {
+            let Some((path, id)) = &r.identity else {
+                continue;
+            };
+            if r.messages > 0 && !still_there(Some(path), Some(*id)) {
+                let lost = std::mem::take(&mut r.messages);
+                r.bytes = 0;
+                r.bytes_on_disk = 0;
+                r.removed = true;
+                failure.get_or_insert_with(|| {
+                    WriteFailure::new(
+                        &r.path,
+                        io::Error::other(format!(
+                            "the file was removed during the run, with the {lost} messages written to it"
+                        )),
+                    )
+                });
             }
         }
         Written {
