@@ -16,7 +16,7 @@ use tweetstream::{Event, RawLine};
 use crate::error::{CliError, Exit};
 use crate::output::{OutputSpec, Sink, WriteFailure, Written};
 use crate::progress::{Live, Progress, StatsFn};
-use crate::provenance::Provenance;
+use crate::provenance::{Provenance, SourceReport};
 use crate::units::{human_bytes, human_duration};
 
 /// Stop requests: Ctrl-C, SIGTERM, `--duration`. Holds the reason of the first one.
@@ -366,6 +366,15 @@ pub async fn run(job: Job) -> Result<(), CliError> {
     }
     live.duplicates.store(source.duplicates(), Relaxed);
     let duplicates = source.duplicates();
+    let per_source: Vec<SourceReport> = if names.len() > 1 {
+        names
+            .iter()
+            .zip(source.handles())
+            .map(|(name, h)| SourceReport::new(name, &h.stats()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     drop(source);
 
     let written = sink.finish().await;
@@ -404,7 +413,7 @@ pub async fn run(job: Job) -> Result<(), CliError> {
     };
     let s = stats();
     let meta_written = match &meta {
-        Some(m) => Some(m.finish(&s, &written, &reason, duplicates)),
+        Some(m) => Some(m.finish(&s, &written, &reason, duplicates, &per_source)),
         None => None,
     };
 

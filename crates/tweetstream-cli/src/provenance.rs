@@ -40,6 +40,36 @@ struct Record<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     write_error: Option<String>,
     files: &'a [FileReport],
+    #[serde(skip_serializing_if = "<[SourceReport]>::is_empty")]
+    sources: &'a [SourceReport],
+}
+
+/// One connection of a run with several (partitions, redundant connections).
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    /// "partition 3", "connection 2"…
+    pub name: String,
+    /// Messages it received.
+    pub messages: u64,
+    /// Its successful connections.
+    pub connects: u64,
+    /// Its reconnects.
+    pub reconnects: u64,
+    /// Its last error.
+    pub last_error: Option<String>,
+}
+
+impl SourceReport {
+    /// From a connection's counters.
+    pub fn new(name: &str, s: &Stats) -> SourceReport {
+        SourceReport {
+            name: name.to_string(),
+            messages: s.messages,
+            connects: s.connects,
+            reconnects: s.reconnects,
+            last_error: s.last_error.clone(),
+        }
+    }
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -101,7 +131,7 @@ impl Provenance {
             gzip: output.gzip,
             started_at: now_rfc3339(),
         };
-        p.write(None)?;
+        p.write(None, &[])?;
         Ok(p)
     }
 
@@ -112,11 +142,16 @@ impl Provenance {
         written: &Written,
         reason: &str,
         duplicates: u64,
+        sources: &[SourceReport],
     ) -> Result<(), CliError> {
-        self.write(Some((stats, written, reason, duplicates)))
+        self.write(Some((stats, written, reason, duplicates)), sources)
     }
 
-    fn write(&self, end: Option<(&Stats, &Written, &str, u64)>) -> Result<(), CliError> {
+    fn write(
+        &self,
+        end: Option<(&Stats, &Written, &str, u64)>,
+        sources: &[SourceReport],
+    ) -> Result<(), CliError> {
         let empty = Stats::default();
         let (stats, files, reason, duplicates) = match end {
             Some((s, w, r, d)) => (s, &w.files[..], Some(r), d),
@@ -147,6 +182,7 @@ impl Provenance {
                 .and_then(|(_, w, _, _)| w.failure.as_ref())
                 .map(|f| format!("{}: {}", f.path, f.error)),
             files: &kept,
+            sources,
         };
         let record = serde_json::to_value(&record).map_err(|e| {
             CliError::failure(format!("cannot encode {}: {e}", self.path.display()))
