@@ -412,10 +412,9 @@ pub async fn run(job: Job) -> Result<(), CliError> {
         _ => "the stream ended".to_string(),
     };
     let s = stats();
-    let meta_written = match &meta {
-        Some(m) => Some(m.finish(&s, &written, &reason, duplicates, &per_source)),
-        None => None,
-    };
+    let meta_written = meta
+        .as_ref()
+        .map(|m| m.finish(&s, &written, &reason, duplicates, &per_source));
 
     if !quiet {
         let dest = match written

@@ -489,6 +489,10 @@ impl From<FilterLevel> for tweetstream::v1::FilterLevel {
 /// Options both v1.1 streams take.
 #[derive(Debug, Clone, Args)]
 pub struct V1CommonArgs {
+    /// Ask for an uncompressed stream. X recommends gzip over the internet (the default);
+    /// on a fast private link this saves the CPU of decompressing.
+    #[arg(long)]
+    pub no_compression: bool,
     /// Languages (BCP 47), comma-separated.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub language: Vec<String>,

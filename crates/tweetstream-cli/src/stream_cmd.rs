@@ -96,6 +96,10 @@ pub struct ConnArgs {
     /// the progress line and the provenance record) instead of pausing the connection.
     #[arg(long, requires = "read_ahead")]
     pub drop_oldest: bool,
+    /// Ask for an uncompressed stream. X recommends gzip over the internet (the default);
+    /// on a fast private link this saves the CPU of decompressing.
+    #[arg(long)]
+    pub no_compression: bool,
 }
 
 impl Default for ConnArgs {
@@ -104,6 +108,7 @@ impl Default for ConnArgs {
             redundant: 1,
             read_ahead: None,
             drop_oldest: false,
+            no_compression: false,
         }
     }
 }
@@ -114,7 +119,9 @@ impl ConnArgs {
         &self,
         mut b: tweetstream::Builder<A>,
     ) -> tweetstream::Builder<A> {
-        b = b.connections_per_stream(self.redundant as usize);
+        b = b
+            .connections_per_stream(self.redundant as usize)
+            .gzip(!self.no_compression);
         if let Some(bytes) = self.read_ahead {
             let when = if self.drop_oldest {
                 tweetstream::WhenFull::DropOldest

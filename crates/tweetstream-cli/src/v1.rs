@@ -13,11 +13,11 @@ use crate::progress::{Live, Progress, StatsFn};
 
 const DEFAULT_BASE: &str = tweetstream::v1::DEFAULT_STREAM_BASE;
 
-fn client(global: &GlobalArgs) -> Result<(AsyncStream, String), CliError> {
+fn client(global: &GlobalArgs, compression: bool) -> Result<(AsyncStream, String), CliError> {
     let creds = config::oauth_credentials(global)?;
     let base = config::api_base(global)?;
     let stream = crate::v2::configure(
-        AsyncStream::builder(creds),
+        AsyncStream::builder(creds).gzip(compression),
         global,
         base.as_deref(),
         DEFAULT_BASE,
@@ -51,7 +51,7 @@ pub async fn run(global: &GlobalArgs, cmd: &V1Command, stopper: Stopper) -> Resu
             }
             p.validate().map_err(|e| CliError::from_lib("", &e))?;
             let q = p.query_pairs();
-            let (client, base) = client(global)?;
+            let (client, base) = client(global, !c.no_compression)?;
             let stream = client.sample(p).map_err(|e| CliError::from_lib("", &e))?;
             let request = RequestInfo {
                 command: "v1 sample".into(),
@@ -76,7 +76,7 @@ pub async fn run(global: &GlobalArgs, cmd: &V1Command, stopper: Stopper) -> Resu
             }
             p.validate().map_err(|e| CliError::from_lib("", &e))?;
             let form = p.form_pairs();
-            let (client, base) = client(global)?;
+            let (client, base) = client(global, !c.no_compression)?;
             let stream = client.filter(p).map_err(|e| CliError::from_lib("", &e))?;
             let request = RequestInfo {
                 command: "v1 filter".into(),

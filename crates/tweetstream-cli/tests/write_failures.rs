@@ -211,7 +211,7 @@ fn a_file_removed_mid_run_is_reported() {
     let emu = Emu::start(builder().rate(200.0));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gone.jsonl");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tweetstream"))
+    let child = Command::new(env!("CARGO_BIN_EXE_tweetstream"))
         .env("X_BEARER_TOKEN", TOKEN)
         .env("X_API_BASE", emu.base())
         .env("HOME", home.path())
@@ -247,7 +247,7 @@ fn rotation_into_a_removed_directory_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let sub = dir.path().join("arch");
     let out = sub.join("r.jsonl");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tweetstream"))
+    let child = Command::new(env!("CARGO_BIN_EXE_tweetstream"))
         .env("X_BEARER_TOKEN", TOKEN)
         .env("X_API_BASE", emu.base())
         .env("HOME", home.path())
@@ -336,6 +336,19 @@ fn an_unwritable_file_is_never_reported_as_written() {
     assert_ne!(r.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("wrote 3"), "{stderr}");
     assert!(stderr.contains("/proc/version"), "{stderr}");
+}
+
+#[test]
+fn dev_null_is_an_output_like_any_other() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = Emu::start(builder());
+    let r = v2_cmd(home.path(), &emu)
+        .args(["sample", "--limit", "500", "-o", "/dev/null"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{stderr}");
+    assert_eq!(stored_count(&stderr), 500, "{stderr}");
 }
 
 #[test]

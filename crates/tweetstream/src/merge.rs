@@ -79,13 +79,16 @@ impl<M> Stream for Tagged<M> {
     }
 }
 
+/// The window of keys seen, and how a message's key is read.
+type Seen<M> = (Dedupe, fn(&M) -> u64);
+
 /// Several event streams as one (see the [module docs](self)). A stream of
 /// `(source index, item)`: an `Err` ends that source only (the others go on); the merge ends
 /// when every source has.
 pub struct Merge<M> {
     sources: SelectAll<Tagged<M>>,
     handles: Vec<StreamHandle>,
-    dedupe: Option<(Dedupe, fn(&M) -> u64)>,
+    dedupe: Option<Seen<M>>,
     duplicates: u64,
 }
 

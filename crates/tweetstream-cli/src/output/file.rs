@@ -166,8 +166,8 @@ impl OpenFile {
     /// appended to with `append`, and cut to empty on the first write otherwise (the caller
     /// has checked that replacing it is allowed).
     pub fn open(path: Option<&Path>, gzip: bool, append: bool) -> io::Result<OpenFile> {
-        let (target, file_path, id, created, base) = match path {
-            None => (stdout_file()?, None, None, false, 0),
+        let (target, file_path, id, created, base, regular) = match path {
+            None => (stdout_file()?, None, None, false, 0, false),
             Some(p) => {
                 let existed = std::fs::symlink_metadata(p).is_ok();
                 let f = std::fs::OpenOptions::new()
@@ -177,12 +177,21 @@ impl OpenFile {
                     .open(p)?;
                 let m = f.metadata()?;
                 let base = if append { m.len() } else { 0 };
-                (f, Some(p.to_path_buf()), Some(identity(&m)), !existed, base)
+                let regular = m.is_file();
+                (
+                    f,
+                    Some(p.to_path_buf()),
+                    Some(identity(&m)),
+                    !existed,
+                    base,
+                    regular,
+                )
             }
         };
         Ok(OpenFile {
             path: path.map_or_else(|| "-".to_string(), |p| p.display().to_string()),
-            truncate_on_write: !append && !created && file_path.is_some(),
+            // Only a regular file is cut (not /dev/null, a FIFO or a terminal).
+            truncate_on_write: !append && !created && regular,
             file_path,
             file: target,
             id,
@@ -315,14 +324,13 @@ impl OpenFile {
         self.member = None;
         self.member_lines = 0;
         self.member_bytes = 0;
-        match self.close() {
-            Ok(r) | Err((r, _)) => r,
-        }
+        self.close().0
     }
 
-    /// Commit, fsync and close. A file that received nothing and did not exist before is
-    /// removed (no empty files from a run that failed before its first message).
-    pub fn close(mut self) -> Result<FileReport, (FileReport, WriteFailure)> {
+    /// Commit, fsync and close: the report, and the failure if one happened. A file that
+    /// received nothing and did not exist before is removed (no empty files from a run that
+    /// failed before its first message).
+    pub fn close(mut self) -> (FileReport, Option<WriteFailure>) {
         let committed = self.commit();
         let synced = committed.and_then(|()| {
             self.file.sync_all().or_else(|e| {
@@ -360,12 +368,9 @@ impl OpenFile {
             let err = io::Error::other(format!(
                 "the file was removed or replaced during the run; the {lost} messages written to it are not there"
             ));
-            return Err((report, WriteFailure::new(&self.path, err)));
+            return (report, Some(WriteFailure::new(&self.path, err)));
         }
-        match synced {
-            Ok(()) => Ok(report),
-            Err(f) => Err((report, f)),
-        }
+        (report, synced.err())
     }
 }
 
@@ -381,7 +386,8 @@ mod tests {
         f.write_lines(b"{\"a\":1}\n{\"a\":2}\n", 2).unwrap();
         f.commit().unwrap();
         f.write_lines(b"{\"a\":3}\n", 1).unwrap();
-        let r = f.close().unwrap();
+        let (r, failure) = f.close();
+        assert!(failure.is_none());
         assert_eq!(r.messages, 3);
         let mut d = flate2::read::MultiGzDecoder::new(std::fs::File::open(&p).unwrap());
         let mut s = String::new();
@@ -396,16 +402,16 @@ mod tests {
         let p = dir.path().join("new.jsonl");
         let f = OpenFile::open(Some(&p), false, false).unwrap();
         assert!(p.exists());
-        assert!(f.close().unwrap().removed);
+        assert!(f.close().0.removed);
         assert!(!p.exists());
 
         std::fs::write(&p, "old\n").unwrap();
         let f = OpenFile::open(Some(&p), false, false).unwrap();
-        f.close().unwrap();
+        assert!(f.close().1.is_none());
         assert_eq!(std::fs::read(&p).unwrap(), b"old\n");
         let mut f = OpenFile::open(Some(&p), false, false).unwrap();
         f.write_lines(b"new\n", 1).unwrap();
-        f.close().unwrap();
+        assert!(f.close().1.is_none());
         assert_eq!(std::fs::read(&p).unwrap(), b"new\n");
     }
 
@@ -416,8 +422,8 @@ mod tests {
         let mut f = OpenFile::open(Some(&p), false, false).unwrap();
         f.write_lines(b"x\n", 1).unwrap();
         std::fs::remove_file(&p).unwrap();
-        let (report, failure) = f.close().unwrap_err();
+        let (report, failure) = f.close();
         assert_eq!(report.messages, 0);
-        assert!(failure.error.to_string().contains("removed"));
+        assert!(failure.unwrap().error.to_string().contains("removed"));
     }
 }

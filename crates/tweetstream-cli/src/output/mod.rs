@@ -22,8 +22,10 @@ pub use writer::Written;
 use writer::{Cmd, Writer};
 
 /// Lines are handed to the writer thread in chunks of about this size.
-const CHUNK: usize = 1 << 20;
-/// Chunks in flight between the stream and the writer thread.
+const CHUNK: usize = 256 << 10;
+/// Chunks in flight between the stream and the writer thread. The writer hands each chunk's
+/// buffer back once written, so the same few buffers are reused for the whole run (no fresh
+/// pages to fault in; memory stays at about (QUEUE + 2) × CHUNK).
 const QUEUE: usize = 4;
 /// What is buffered reaches the file at least this often.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -167,6 +169,8 @@ pub struct Sink {
     buf: Vec<u8>,
     lines: u64,
     tx: mpsc::Sender<Cmd>,
+    /// Buffers the writer is done with.
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
     thread: Option<JoinHandle<Written>>,
     next_flush: Instant,
     rotate_every: Option<Duration>,
@@ -177,7 +181,8 @@ impl Sink {
     /// Check the destination, open the first file (so a bad path fails before connecting)
     /// and start the writer. Time-based rotation counts from now.
     pub fn open(spec: &OutputSpec) -> Result<Sink, CliError> {
-        let writer = Writer::new(spec.clone())?;
+        let (give_back, spare) = std::sync::mpsc::sync_channel(QUEUE + 2);
+        let writer = Writer::new(spec.clone(), give_back)?;
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("tweetstream-writer".into())
@@ -188,6 +193,7 @@ impl Sink {
             buf: Vec::with_capacity(CHUNK + 64 * 1024),
             lines: 0,
             tx,
+            spare,
             thread: Some(thread),
             next_flush: now + FLUSH_EVERY,
             rotate_every: spec.rotate_interval,
@@ -212,7 +218,14 @@ impl Sink {
         if self.buf.is_empty() {
             return true;
         }
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK + 64 * 1024));
+        let next = match self.spare.try_recv() {
+            Ok(mut b) => {
+                b.clear();
+                b
+            }
+            Err(_) => Vec::with_capacity(CHUNK + 64 * 1024),
+        };
+        let chunk = std::mem::replace(&mut self.buf, next);
         let lines = std::mem::take(&mut self.lines);
         self.tx.send(Cmd::Data(chunk, lines)).await.is_ok()
     }

@@ -43,6 +43,8 @@ impl Written {
 
 pub(super) struct Writer {
     spec: OutputSpec,
+    /// Written chunks go back to the stream side for reuse.
+    give_back: std::sync::mpsc::SyncSender<Vec<u8>>,
     current: Option<OpenFile>,
     next_index: u32,
     done: Vec<FileReport>,
@@ -51,8 +53,12 @@ pub(super) struct Writer {
 impl Writer {
     /// Check the destination and open the first file (so a bad path fails before any
     /// request; a file that never receives a line is removed at the end).
-    pub(super) fn new(spec: OutputSpec) -> Result<Writer, CliError> {
+    pub(super) fn new(
+        spec: OutputSpec,
+        give_back: std::sync::mpsc::SyncSender<Vec<u8>>,
+    ) -> Result<Writer, CliError> {
         let mut w = Writer {
+            give_back,
             next_index: 1,
             current: None,
             done: Vec::new(),
@@ -102,12 +108,10 @@ impl Writer {
 
     fn close_current(&mut self) -> Result<(), WriteFailure> {
         if let Some(f) = self.current.take() {
-            match f.close() {
-                Ok(r) => self.done.push(r),
-                Err((r, failure)) => {
-                    self.done.push(r);
-                    return Err(failure);
-                }
+            let (report, failure) = f.close();
+            self.done.push(report);
+            if let Some(failure) = failure {
+                return Err(failure);
             }
         }
         Ok(())
@@ -122,6 +126,8 @@ impl Writer {
                         if let Some(f) = self.current.as_mut() {
                             f.commit()?;
                         }
+                        // Full (the stream side holds enough): let this one go.
+                        let _ = self.give_back.try_send(chunk);
                     }
                     Cmd::Flush => {
                         if let Some(f) = self.current.as_mut() {
