@@ -291,7 +291,7 @@ async fn redundant_connections_merge_each_tweet_once_through_resets() {
     // One of the two connections is reset three times (the scenario's fates go to the
     // connections in the order they open).
     let emu = start(
-        emulator().rate(200.0).scenario(
+        emulator().rate(200.0).max_connections(2).scenario(
             Scenario::new()
                 .then(Fate::ResetAfter { messages: 15 })
                 .then(Fate::Normal)
@@ -316,7 +316,10 @@ async fn redundant_connections_merge_each_tweet_once_through_resets() {
                     merged.disconnect();
                 }
             }
-            Event::Reconnecting { .. } => reconnects += 1,
+            Event::Reconnecting { reason, .. } => {
+                assert!(matches!(reason, ReconnectReason::Network(_)), "{reason:?}");
+                reconnects += 1
+            }
             _ => {}
         }
     }
