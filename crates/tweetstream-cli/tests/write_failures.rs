@@ -449,3 +449,28 @@ fn output_path_problems_are_named() {
     assert_eq!(r.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("g.json is not a directory"), "{stderr}");
 }
+
+#[test]
+fn gzip_to_a_terminal_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    // `script` gives the command a terminal for stdout (util-linux, on every Debian).
+    let bin = env!("CARGO_BIN_EXE_tweetstream");
+    let r = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{bin} sample --gzip --limit 1"),
+            "/dev/null",
+        ])
+        .env("X_BEARER_TOKEN", TOKEN)
+        .env("X_API_BASE", "http://127.0.0.1:1")
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .output()
+        .expect("script(1) runs");
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert_eq!(r.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("refusing to write gzip to a terminal"),
+        "{out}"
+    );
+}

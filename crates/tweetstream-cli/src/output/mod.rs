@@ -298,4 +298,44 @@ mod tests {
         );
         assert_eq!(numbered(Path::new("out"), 3, false), Path::new("out.0003"));
     }
+
+    /// Rotation by time happens on the interval's boundaries, counted from the start: the
+    /// lines received before a boundary end the old file, the ones after start the next.
+    #[tokio::test(start_paused = true)]
+    async fn rotation_on_interval_boundaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = OutputSpec {
+            path: Some(dir.path().join("t.jsonl")),
+            gzip: false,
+            rotate_size: None,
+            rotate_interval: Some(Duration::from_secs(3)),
+            append: false,
+            overwrite: false,
+        };
+        let mut sink = Sink::open(&spec).unwrap();
+        let t0 = Instant::now();
+        assert_eq!(sink.next_deadline(), t0 + FLUSH_EVERY);
+        // Two lines in the first interval, ticking as the archive loop does.
+        for (at, line) in [
+            (500u64, "a"),
+            (2_900, "b"),
+            (3_000, "c"),
+            (5_999, "d"),
+            (6_000, "e"),
+        ] {
+            tokio::time::sleep_until(t0 + Duration::from_millis(at)).await;
+            while Instant::now() >= sink.next_deadline() {
+                assert!(sink.tick().await);
+            }
+            assert!(sink.push(line.as_bytes()).await);
+        }
+        let written = sink.finish().await;
+        assert!(written.failure.is_none());
+        let contents: Vec<String> = written
+            .files
+            .iter()
+            .map(|f| std::fs::read_to_string(&f.path).unwrap())
+            .collect();
+        assert_eq!(contents, ["a\nb\n", "c\nd\n", "e\n"]);
+    }
 }
