@@ -64,6 +64,20 @@ impl Drop for SmallDisk {
     }
 }
 
+/// The binary in the background, archiving to `out`, its stderr piped.
+fn spawn(home: &Path, emu: &Emu, args: &[&str], out: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_tweetstream"))
+        .env("X_BEARER_TOKEN", TOKEN)
+        .env("X_API_BASE", emu.base())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .args(args)
+        .arg(out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// The count N in the summary's "wrote N" / "stored N".
 fn stored_count(stderr: &str) -> u64 {
     for word in ["sent ", "stored ", "wrote "] {
@@ -211,16 +225,12 @@ fn a_file_removed_mid_run_is_reported() {
     let emu = Emu::start(builder().rate(200.0));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gone.jsonl");
-    let child = Command::new(env!("CARGO_BIN_EXE_tweetstream"))
-        .env("X_BEARER_TOKEN", TOKEN)
-        .env("X_API_BASE", emu.base())
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path())
-        .args(["sample", "--duration", "20s", "-o"])
-        .arg(&out)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(
+        home.path(),
+        &emu,
+        &["sample", "--duration", "20s", "-o"],
+        &out,
+    );
     assert!(wait_for(Duration::from_secs(10), || std::fs::metadata(
         &out
     )
@@ -247,23 +257,19 @@ fn rotation_into_a_removed_directory_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let sub = dir.path().join("arch");
     let out = sub.join("r.jsonl");
-    let child = Command::new(env!("CARGO_BIN_EXE_tweetstream"))
-        .env("X_BEARER_TOKEN", TOKEN)
-        .env("X_API_BASE", emu.base())
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path())
-        .args([
+    let child = spawn(
+        home.path(),
+        &emu,
+        &[
             "sample",
             "--duration",
             "20s",
             "--rotate-interval",
             "1s",
             "-o",
-        ])
-        .arg(&out)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        &out,
+    );
     assert!(wait_for(Duration::from_secs(10), || std::fs::metadata(
         sub.join("r.0001.jsonl")
     )
