@@ -34,12 +34,12 @@ fn lib(context: &str) -> impl Fn(tweetstream::Error) -> CliError + '_ {
     move |e| CliError::from_lib(context, &e)
 }
 
+/// Every active rule, however many pages X splits them into.
 async fn active(client: &AsyncStreamingClient) -> Result<Vec<StreamRule>, CliError> {
-    Ok(client
-        .get_rules(&[] as &[&str])
+    client
+        .all_rules()
         .await
-        .map_err(lib("cannot list the rules"))?
-        .data)
+        .map_err(lib("cannot list the rules"))
 }
 
 fn tsv(r: &StreamRule) -> String {

@@ -214,10 +214,17 @@ pub async fn filter(
             .map_err(|e| CliError::from_lib("cannot add the rules", &e))?;
         report_add(&resp, &progress)?;
     }
+    // Every page of rules (X returns at most 1,000 per page).
     let active = client
-        .get_rules(&[] as &[&str])
+        .all_rules()
         .await
         .map_err(|e| CliError::from_lib("cannot list the rules", &e))?;
+    if active.is_empty() {
+        progress.finish().await;
+        return Err(CliError::usage(
+            "no active rules: the filtered stream would deliver nothing (X refuses it with 409). Add one with --rule VALUE [--tag TAG], or `tweetstream rules add VALUE`",
+        ));
+    }
     print_active(&active, &progress);
     let (source, names) = open_tweets(&client, "tweets/search", &p, args.conn.redundant)?;
     let request = RequestInfo {
@@ -225,7 +232,7 @@ pub async fn filter(
         method: "GET",
         url: archive::request_url(&base, "2/tweets/search/stream", &p.query_pairs()),
         parameters: params_json(&p),
-        rules: Some(serde_json::to_value(&active.data).unwrap_or_default()),
+        rules: Some(serde_json::to_value(&active).unwrap_or_default()),
     };
     tracing::info!("GET {}", request.url);
     archive(
@@ -294,16 +301,12 @@ pub fn report_add(resp: &RulesResponse, progress: &Progress) -> Result<(), CliEr
     }
 }
 
-fn print_active(active: &RulesResponse, progress: &Progress) {
-    if active.data.is_empty() {
-        progress.warn(
-            "no active rules: the filtered stream delivers nothing (X refuses it with 409); add rules with --rule VALUE or `tweetstream rules add`",
-        );
-        return;
-    }
-    let n = active.data.len();
+/// The active rules on stderr (the first 20; `tweetstream rules list` shows them all).
+fn print_active(active: &[StreamRule], progress: &Progress) {
+    const SHOWN: usize = 20;
+    let n = active.len();
     let mut text = format!("{n} active rule{}:", if n == 1 { "" } else { "s" });
-    for r in &active.data {
+    for r in active.iter().take(SHOWN) {
         text.push_str(&format!(
             "\n  {}  {}{}",
             r.id.as_deref().unwrap_or("?"),
@@ -312,6 +315,12 @@ fn print_active(active: &RulesResponse, progress: &Progress) {
                 .as_ref()
                 .map(|t| format!("  [{t}]"))
                 .unwrap_or_default()
+        ));
+    }
+    if n > SHOWN {
+        text.push_str(&format!(
+            "\n  … and {} more (`tweetstream rules list` shows them all)",
+            n - SHOWN
         ));
     }
     progress.info(text);

@@ -270,3 +270,40 @@ fn filter_rule_flags_add_tagged_rules_and_print_the_active_ones() {
         .success()
         .stderr(predicate::str::contains("already active"));
 }
+
+#[test]
+fn list_sync_and_clear_see_every_page_of_2500_rules() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let emu = Emu::start(builder().max_rules(5000));
+    for i in 0..2500 {
+        emu.h()
+            .add_rule(&format!("word{i}"), Some(&format!("t{i}")))
+            .unwrap();
+    }
+    // list: all 2,500 (X pages at 1,000 at most).
+    let listed = stdout(v2_cmd(h, &emu).args(["rules", "list"]).assert().success());
+    assert_eq!(listed.lines().count(), 2500);
+    // sync to a file that keeps 2,499 of them and adds one: one delete, one add.
+    let mut file = String::new();
+    for i in 1..2500 {
+        file.push_str(&format!("word{i}\tt{i}\n"));
+    }
+    file.push_str("newword\tnew\n");
+    let path = h.join("rules.tsv");
+    std::fs::write(&path, file).unwrap();
+    let diff = stdout(
+        v2_cmd(h, &emu)
+            .args(["rules", "sync"])
+            .arg(&path)
+            .assert()
+            .success(),
+    );
+    assert_eq!(diff.lines().count(), 2, "{diff}");
+    assert!(diff.contains("- word0\t"), "{diff}");
+    assert!(diff.contains("+ newword\t"), "{diff}");
+    assert_eq!(emu.h().rules().len(), 2500);
+    // clear: every page.
+    v2_cmd(h, &emu).args(["rules", "clear"]).assert().success();
+    assert!(emu.h().rules().is_empty());
+}

@@ -393,15 +393,17 @@ fn v1_filter_archives_byte_identical_lines_delimited_or_not() {
 }
 
 #[test]
-fn filter_without_rules_warns_and_fails_with_the_reason() {
+fn filter_without_rules_stops_before_connecting_and_says_how_to_add_one() {
     let home = tempfile::tempdir().unwrap();
     let a = Emu::start(builder());
     v2_cmd(home.path(), &a)
         .args(["filter", "--limit", "1"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("no active rules"))
+        .stderr(predicate::str::contains("--rule VALUE"))
         .stderr(predicate::str::contains("409"));
+    assert!(a.h().connections().is_empty(), "no stream was opened");
 }
 
 #[test]
