@@ -9,11 +9,11 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use tweetstream::Secret;
 
 use crate::cli::{ConfigureArgs, GlobalArgs};
 use crate::error::CliError;
+pub use crate::config_file::FileConfig;
 
 /// The environment variable names of the v2 bearer token, in order of precedence.
 pub const BEARER_VARS: [&str; 2] = ["X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN"];
@@ -25,58 +25,19 @@ pub const OAUTH_VARS: [&str; 4] = [
     "X_ACCESS_TOKEN_SECRET",
 ];
 
-/// The config file's content.
-#[derive(Default, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    /// v2 bearer token.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bearer_token: Option<String>,
-    /// v1.1 consumer key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub consumer_key: Option<String>,
-    /// v1.1 consumer secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub consumer_secret: Option<String>,
-    /// v1.1 access token.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<String>,
-    /// v1.1 access token secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token_secret: Option<String>,
-    /// API base URL used when neither `--api-base` nor `X_API_BASE` is given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_base: Option<String>,
-}
-
-impl std::fmt::Debug for FileConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let set = |v: &Option<String>| if v.is_some() { "set" } else { "unset" };
-        f.debug_struct("FileConfig")
-            .field("bearer_token", &set(&self.bearer_token))
-            .field("consumer_key", &set(&self.consumer_key))
-            .field("consumer_secret", &set(&self.consumer_secret))
-            .field("access_token", &set(&self.access_token))
-            .field("access_token_secret", &set(&self.access_token_secret))
-            .field("api_base", &self.api_base)
-            .finish()
-    }
-}
-
-impl FileConfig {
-    fn slots(&mut self) -> [(&'static str, &'static str, &mut Option<String>); 5] {
-        [
-            ("bearer token", BEARER_VARS[0], &mut self.bearer_token),
-            ("consumer key", OAUTH_VARS[0], &mut self.consumer_key),
-            ("consumer secret", OAUTH_VARS[1], &mut self.consumer_secret),
-            ("access token", OAUTH_VARS[2], &mut self.access_token),
-            (
-                "access token secret",
-                OAUTH_VARS[3],
-                &mut self.access_token_secret,
-            ),
-        ]
-    }
+/// Each secret of the config: its name, its environment variable, its value.
+fn slots(c: &mut FileConfig) -> [(&'static str, &'static str, &mut Option<String>); 5] {
+    [
+        ("bearer token", BEARER_VARS[0], &mut c.bearer_token),
+        ("consumer key", OAUTH_VARS[0], &mut c.consumer_key),
+        ("consumer secret", OAUTH_VARS[1], &mut c.consumer_secret),
+        ("access token", OAUTH_VARS[2], &mut c.access_token),
+        (
+            "access token secret",
+            OAUTH_VARS[3],
+            &mut c.access_token_secret,
+        ),
+    ]
 }
 
 /// Where the config file is: `--config`, else `$XDG_CONFIG_HOME/tweetstream/config.toml`,
@@ -123,16 +84,8 @@ pub fn load(global: &GlobalArgs) -> Result<FileConfig, CliError> {
         }
     };
     warn_if_readable_by_others(&path);
-    // toml's error messages quote the offending line, which could be a secret: keep only
-    // the position.
-    toml::from_str::<FileConfig>(&text).map_err(|e| {
-        let at = e
-            .span()
-            .map(|s| {
-                let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
-                format!(" (line {line})")
-            })
-            .unwrap_or_default();
+    crate::config_file::parse(&text).map_err(|e| {
+        let at = e.line.map(|l| format!(" (line {l})")).unwrap_or_default();
         CliError::usage(format!(
             "config file {} is not valid{at}: expected lines like bearer_token = \"...\" (keys: bearer_token, consumer_key, consumer_secret, access_token, access_token_secret, api_base)",
             path.display()
@@ -188,7 +141,7 @@ pub fn oauth_credentials(global: &GlobalArgs) -> Result<tweetstream::oauth::Cred
     let mut file = load(global)?;
     let mut values: Vec<String> = Vec::with_capacity(4);
     let mut missing = Vec::new();
-    for (i, (_, var, slot)) in file.slots().into_iter().skip(1).enumerate() {
+    for (i, (_, var, slot)) in slots(&mut file).into_iter().skip(1).enumerate() {
         debug_assert_eq!(var, OAUTH_VARS[i]);
         match env_value(var).or_else(|| slot.clone().filter(|v| !v.trim().is_empty())) {
             Some(v) => values.push(v.trim().to_string()),
@@ -225,7 +178,7 @@ pub fn configure(global: &GlobalArgs, args: &ConfigureArgs) -> Result<(), CliErr
     let mut cfg = load(global)?;
     if args.show {
         println!("config file: {}", path.display());
-        for (name, var, slot) in cfg.slots() {
+        for (name, var, slot) in slots(&mut cfg) {
             let from = if env_value(var).is_some() {
                 format!("set in the environment ({var})")
             } else if slot.is_some() {
@@ -239,7 +192,7 @@ pub fn configure(global: &GlobalArgs, args: &ConfigureArgs) -> Result<(), CliErr
     }
     if args.from_env {
         let mut found = 0;
-        for (_, var, slot) in cfg.slots() {
+        for (_, var, slot) in slots(&mut cfg) {
             let v = if var == BEARER_VARS[0] {
                 BEARER_VARS.iter().find_map(|v| env_value(v))
             } else {
@@ -261,8 +214,7 @@ pub fn configure(global: &GlobalArgs, args: &ConfigureArgs) -> Result<(), CliErr
         prompt_all(&mut cfg)?;
     }
     write_config(&path, &cfg)?;
-    let summary: Vec<String> = cfg
-        .slots()
+    let summary: Vec<String> = slots(&mut cfg)
         .into_iter()
         .map(|(name, _, slot)| {
             format!("{name}: {}", if slot.is_some() { "set" } else { "not set" })
@@ -283,7 +235,7 @@ fn prompt_all(cfg: &mut FileConfig) -> Result<(), CliError> {
     }
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
-    for (name, _, slot) in cfg.slots() {
+    for (name, _, slot) in slots(cfg) {
         let state = if slot.is_some() { "set" } else { "not set" };
         let answer = if interactive {
             rpassword::prompt_password(format!("{name} [{state}]: "))

@@ -13,9 +13,10 @@ mod progress;
 mod provenance;
 mod rules;
 mod stream_cmd;
-mod units;
 mod v1;
 mod v2;
+
+use tweetstream_cli::{config_file, units};
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -1,0 +1,60 @@
+//! The config file's format (`config.toml`): what it holds, and reading it without ever
+//! quoting its content in an error (a line could hold a secret).
+
+use serde::{Deserialize, Serialize};
+
+/// The config file's content.
+#[derive(Default, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// v2 bearer token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bearer_token: Option<String>,
+    /// v1.1 consumer key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer_key: Option<String>,
+    /// v1.1 consumer secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer_secret: Option<String>,
+    /// v1.1 access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    /// v1.1 access token secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token_secret: Option<String>,
+    /// API base URL used when neither `--api-base` nor `X_API_BASE` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_base: Option<String>,
+}
+
+impl std::fmt::Debug for FileConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| if v.is_some() { "set" } else { "unset" };
+        f.debug_struct("FileConfig")
+            .field("bearer_token", &set(&self.bearer_token))
+            .field("consumer_key", &set(&self.consumer_key))
+            .field("consumer_secret", &set(&self.consumer_secret))
+            .field("access_token", &set(&self.access_token))
+            .field("access_token_secret", &set(&self.access_token_secret))
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+/// Why a config file could not be read: only the line, never the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// The line of the problem (1-based), when known.
+    pub line: Option<usize>,
+}
+
+/// Parse a config file's text.
+pub fn parse(text: &str) -> Result<FileConfig, ParseError> {
+    toml::from_str::<FileConfig>(text).map_err(|e| ParseError {
+        line: e.span().map(|s| {
+            // Count lines in bytes: the offset need not fall on a character boundary.
+            let end = s.start.min(text.len());
+            text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        }),
+    })
+}
