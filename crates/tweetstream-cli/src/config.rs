@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use tweetstream::Secret;
 
 use crate::cli::{ConfigureArgs, GlobalArgs};
-use crate::error::CliError;
 pub use crate::config_file::FileConfig;
+use crate::error::CliError;
 
 /// The environment variable names of the v2 bearer token, in order of precedence.
 pub const BEARER_VARS: [&str; 2] = ["X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN"];

@@ -54,7 +54,11 @@ pub fn parse(text: &str) -> Result<FileConfig, ParseError> {
         line: e.span().map(|s| {
             // Count lines in bytes: the offset need not fall on a character boundary.
             let end = s.start.min(text.len());
-            text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+            text.as_bytes()[..end]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1
         }),
     })
 }

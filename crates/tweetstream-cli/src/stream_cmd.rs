@@ -100,6 +100,10 @@ pub struct ConnArgs {
     /// on a fast private link this saves the CPU of decompressing.
     #[arg(long)]
     pub no_compression: bool,
+    /// Skip (with a warning) any message larger than SIZE [default: 16MiB]: the memory a
+    /// single message may take.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_message_size: Option<u64>,
 }
 
 impl Default for ConnArgs {
@@ -109,6 +113,7 @@ impl Default for ConnArgs {
             read_ahead: None,
             drop_oldest: false,
             no_compression: false,
+            max_message_size: None,
         }
     }
 }
@@ -122,6 +127,9 @@ impl ConnArgs {
         b = b
             .connections_per_stream(self.redundant as usize)
             .gzip(!self.no_compression);
+        if let Some(n) = self.max_message_size {
+            b = b.max_message_size(usize::try_from(n).unwrap_or(usize::MAX));
+        }
         if let Some(bytes) = self.read_ahead {
             let when = if self.drop_oldest {
                 tweetstream::WhenFull::DropOldest

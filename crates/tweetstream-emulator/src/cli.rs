@@ -124,6 +124,11 @@ pub struct Args {
     /// Log every request to stderr.
     #[arg(long)]
     pub verbose: bool,
+    /// At exit (Ctrl-C / SIGTERM), write what each stream connection sent to FILE: one JSON
+    /// object per line (`id`, `endpoint`, `partition`, `fate`, `close_reason`,
+    /// `messages_sent`, `tweet_ids`…): the oracle of soak tests.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
 }
 
 fn secs(s: f64) -> Duration {
@@ -246,7 +251,19 @@ pub async fn run(args: Args) -> Result<(), String> {
     } else {
         stop_signal().await;
     }
+    let record = args.record.as_ref().map(|path| {
+        let mut out = String::new();
+        for c in emu.connections() {
+            out.push_str(&serde_json::to_string(&c).unwrap_or_default());
+            out.push('\n');
+        }
+        (path.clone(), out)
+    });
     emu.shutdown().await;
+    if let Some((path, text)) = record {
+        std::fs::write(&path, text)
+            .map_err(|e| format!("cannot write the record {}: {e}", path.display()))?;
+    }
     Ok(())
 }
 

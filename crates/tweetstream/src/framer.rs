@@ -245,7 +245,7 @@ impl Framer {
                 } else {
                     let total = self.partial.len() + i + 1;
                     if total > self.max + 2 {
-                        self.partial.clear();
+                        self.partial = BytesMut::new(); // release the memory of the oversized line
                         self.cur.advance(i + 1);
                         return Some(Err(FrameError::TooLarge {
                             size: total,
@@ -260,7 +260,7 @@ impl Framer {
             None => {
                 let total = self.partial.len() + self.cur.len();
                 if total > self.max + 2 {
-                    self.partial.clear();
+                    self.partial = BytesMut::new(); // release the memory of the oversized line
                     self.cur.clear();
                     self.skip = usize::MAX;
                     return Some(Err(FrameError::TooLarge {
