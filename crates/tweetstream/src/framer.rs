@@ -188,9 +188,14 @@ impl Framer {
                 return None;
             }
             let r = match self.mode {
-                Mode::Lines => self
-                    .next_line()
-                    .map(|line| classify(trim_line_end(line?), self.check_utf8)),
+                Mode::Lines => self.next_line().map(|line| {
+                    let line = trim_line_end(line?);
+                    // (A line ended by a bare LF passes the check with its terminator.)
+                    if line.len() > self.max {
+                        return Err(self.too_large(line.len()));
+                    }
+                    classify(line, self.check_utf8)
+                }),
                 Mode::Length(None) => match self.next_line() {
                     None => None,
                     Some(Err(e)) => Some(Err(e)),
