@@ -14,9 +14,10 @@ use tweetstream::merge::Merge;
 use tweetstream::{Event, RawLine};
 
 use crate::error::{CliError, Exit};
-use crate::output::{OutputSpec, Sink, WriteFailure, Written};
+use crate::output::{OutputSpec, WriteFailure, Written};
 use crate::progress::{Live, Progress, StatsFn};
 use crate::provenance::{Provenance, SourceReport};
+use crate::sink::Output;
 use crate::units::{human_bytes, human_duration};
 
 /// Stop requests: Ctrl-C, SIGTERM, `--duration`. Holds the reason of the first one.
@@ -135,7 +136,7 @@ pub struct Job {
     /// The client's counters (every stream of the run).
     pub stats: StatsFn,
     /// The open output.
-    pub sink: Sink,
+    pub sink: Output,
     /// Its description.
     pub output: OutputSpec,
     /// Stop after this many messages.
@@ -264,7 +265,7 @@ pub async fn run(job: Job) -> Result<(), CliError> {
             };
             match item {
                 Ok(Event::Message(m)) => {
-                    if !sink.push(m.bytes()).await {
+                    if !sink.push(&m).await {
                         break Outcome::WriterStopped;
                     }
                     n.add();
@@ -335,7 +336,7 @@ pub async fn run(job: Job) -> Result<(), CliError> {
             match source.next().now_or_never() {
                 Some(Some((_, Ok(Event::Message(m))))) => {
                     drained += m.bytes().len();
-                    if !sink.push(m.bytes()).await {
+                    if !sink.push(&m).await {
                         break;
                     }
                     n.add();
@@ -355,7 +356,7 @@ pub async fn run(job: Job) -> Result<(), CliError> {
         let rest = async {
             while let Some((_, item)) = source.next().await {
                 if let Ok(Event::Message(m)) = item {
-                    if limit == Some(n.messages) || !sink.push(m.bytes()).await {
+                    if limit == Some(n.messages) || !sink.push(&m).await {
                         break;
                     }
                     n.add();
@@ -377,7 +378,7 @@ pub async fn run(job: Job) -> Result<(), CliError> {
     };
     drop(source);
 
-    let written = sink.finish().await;
+    let mut written = sink.finish().await;
     progress.finish().await;
     let received = n.messages;
     let stored = written.messages();
@@ -389,7 +390,8 @@ pub async fn run(job: Job) -> Result<(), CliError> {
     let write_error = written
         .failure
         .as_ref()
-        .map(|f| write_error(f, &written, received));
+        .map(|f| write_error(f, &written, received))
+        .or_else(|| written.sink_error.take());
     let exit_error = match &outcome {
         Outcome::Failed(from, e) => {
             let (from, e) = (*from, e.clone());
@@ -437,7 +439,7 @@ pub async fn run(job: Job) -> Result<(), CliError> {
         let rate = stored as f64 / elapsed.as_secs_f64().max(1e-9);
         let verb = if closed_stdout {
             "sent"
-        } else if written.failure.is_some() {
+        } else if written.failure.is_some() || written.sink_error.is_some() {
             "stored"
         } else {
             "wrote"

@@ -155,6 +155,19 @@ Each message is written byte-for-byte as X sent it, one per line, keep-alives ex
 {EXIT_CODES_HELP}"))]
     Stream(crate::stream_cmd::StreamArgs),
 
+    /// Read a NATS JetStream stream (written with --output nats://…) back into JSONL.
+    #[command(after_help = format!("\
+Examples:
+  tweetstream consume nats://127.0.0.1:4222/x.tweets --output tweets.jsonl --idle 10s
+  tweetstream consume nats://user:pass@nats.example:4222/x.tweets --durable research-1 | jq .data.text
+
+A durable pull consumer (--durable NAME) remembers where a run stopped: the next run with the
+same name goes on from there. Lines are written, flushed and fsynced before their messages are
+acknowledged, so a crash may repeat the last batch but never loses it.
+
+{EXIT_CODES_HELP}"))]
+    Consume(crate::nats::consume::ConsumeArgs),
+
     /// Manage the filtered stream's rules: list, add, delete, clear, sync, validate.
     #[command(
         subcommand,
@@ -252,6 +265,9 @@ pub struct OutputArgs {
     /// Replace an existing output file instead of refusing to touch it.
     #[arg(long)]
     pub overwrite: bool,
+    /// NATS JetStream.
+    #[command(flatten)]
+    pub nats: crate::nats::NatsArgs,
 }
 
 /// The v2 `*.fields`, `expansions` and `backfill_minutes` parameters.

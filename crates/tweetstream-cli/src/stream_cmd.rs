@@ -12,7 +12,8 @@ use tweetstream::{AsyncStreamingClient, RawLine, StreamParams};
 use crate::archive::{self, RequestInfo, Stopper};
 use crate::cli::{FieldsArgs, GlobalArgs, OutputArgs};
 use crate::error::CliError;
-use crate::output::{OutputSpec, Sink};
+use crate::output::OutputSpec;
+use crate::sink::Output;
 use crate::units::parse_size;
 
 /// The window of message ids `--redundant` remembers to drop copies (about 2 MB).
@@ -261,7 +262,7 @@ pub async fn run(global: &GlobalArgs, args: &StreamArgs, stopper: Stopper) -> Re
         .map_err(|e| CliError::from_lib("", &e))?;
     let (client, base) = crate::v2::client_with(global, &args.conn)?;
     let (source, names) = open(&client, info, &params, &partitions, args.conn.redundant)?;
-    let sink = Sink::open(&spec)?;
+    let sink = Output::open(&spec).await?;
     let request = RequestInfo {
         command: format!("stream {}", info.name),
         method: "GET",

@@ -8,8 +8,9 @@ use crate::archive::{self, Job, RequestInfo, Stopper};
 use crate::cli::{GlobalArgs, OutputArgs, V1Command};
 use crate::config;
 use crate::error::CliError;
-use crate::output::{OutputSpec, Sink};
+use crate::output::OutputSpec;
 use crate::progress::{Live, Progress, StatsFn};
+use crate::sink::Output;
 
 const DEFAULT_BASE: &str = tweetstream::v1::DEFAULT_STREAM_BASE;
 
@@ -111,7 +112,7 @@ async fn archive_run(
     stopper: Stopper,
 ) -> Result<(), CliError> {
     let spec = OutputSpec::from_args(out)?;
-    let sink = Sink::open(&spec)?;
+    let sink = Output::open(&spec).await?;
     tracing::info!("{} {}", request.method, request.url);
     let live = Arc::new(Live::default());
     let progress = Progress::start(

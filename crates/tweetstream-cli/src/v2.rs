@@ -10,8 +10,9 @@ use crate::archive::{self, Job, RequestInfo, Stopper};
 use crate::cli::{Endpoint, FieldsArgs, FilterArgs, GlobalArgs, OutputArgs, SampleArgs};
 use crate::config;
 use crate::error::CliError;
-use crate::output::{OutputSpec, Sink};
+use crate::output::OutputSpec;
 use crate::progress::{Live, Progress, StatsFn};
+use crate::sink::Output;
 use crate::stream_cmd::{self, ConnArgs};
 
 const DEFAULT_BASE: &str = tweetstream::DEFAULT_API_BASE;
@@ -138,7 +139,7 @@ pub async fn sample(
         Endpoint::Sample10 => ("tweets/sample10", "2/tweets/sample10/stream"),
     };
     let (source, names) = open_tweets(&client, name, &p, args.conn.redundant)?;
-    let sink = Sink::open(&spec)?;
+    let sink = Output::open(&spec).await?;
     let request = RequestInfo {
         command: "sample".into(),
         method: "GET",
@@ -194,7 +195,7 @@ pub async fn filter(
         .map_err(|e| CliError::usage(format!("invalid rule {:?}: {e}", r.value)))?;
     }
     let (client, base) = client_with(global, &args.conn)?;
-    let sink = Sink::open(&spec)?;
+    let sink = Output::open(&spec).await?;
     let live = Arc::new(Live::default());
     let stats: StatsFn = {
         let c = client.clone();
@@ -333,7 +334,7 @@ pub async fn archive(
     client: AsyncStreamingClient,
     source: Merge<RawLine>,
     names: Vec<String>,
-    sink: Sink,
+    sink: Output,
     spec: OutputSpec,
     out: &OutputArgs,
     request: RequestInfo,

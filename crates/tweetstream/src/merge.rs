@@ -6,13 +6,12 @@
 //! tagged with the index of their source, in order of arrival.
 //!
 //! ```no_run
-//! # async fn run() -> tweetstream::Result<()> {
+//! # async fn run() -> Result<(), tweetstream::Error> {
 //! use futures_util::StreamExt;
 //! use tweetstream::{merge::Merge, AsyncStreamingClient, Event, StreamParams};
 //!
 //! // Two connections to the sample stream (X allows it on some tiers), each tweet once.
-//! let client = AsyncStreamingClient::builder()
-//!     .bearer_token("…")
+//! let client = AsyncStreamingClient::builder("bearer token")
 //!     .connections_per_stream(2)
 //!     .build()?;
 //! let streams = vec![

@@ -45,11 +45,44 @@ pub struct OutputSpec {
     pub append: bool,
     /// Replace an existing file.
     pub overwrite: bool,
+    /// Publish to NATS JetStream instead (`--output nats://…`).
+    pub nats: Option<crate::nats::NatsOutput>,
 }
 
 impl OutputSpec {
     /// From the command-line options; checks the combinations.
     pub fn from_args(a: &OutputArgs) -> Result<OutputSpec, CliError> {
+        if let Some(url) = a
+            .output
+            .as_ref()
+            .and_then(|p| p.to_str())
+            .filter(|p| crate::nats::is_nats(p))
+        {
+            let flag = [
+                (a.rotate_size.is_some(), "--rotate-size"),
+                (a.rotate_interval.is_some(), "--rotate-interval"),
+                (a.gzip, "--gzip"),
+                (a.append, "--append"),
+                (a.overwrite, "--overwrite"),
+                (a.provenance, "--provenance"),
+            ]
+            .into_iter()
+            .find(|(on, _)| *on);
+            if let Some((_, flag)) = flag {
+                return Err(CliError::usage(format!(
+                    "{flag} applies to files, not to --output nats://…"
+                )));
+            }
+            return Ok(OutputSpec {
+                path: None,
+                gzip: false,
+                rotate_size: None,
+                rotate_interval: None,
+                append: false,
+                overwrite: false,
+                nats: Some(crate::nats::NatsOutput::parse(url, &a.nats)?),
+            });
+        }
         let path = a
             .output
             .clone()
@@ -82,6 +115,7 @@ impl OutputSpec {
             rotate_interval: a.rotate_interval,
             append: a.append,
             overwrite: a.overwrite,
+            nats: None,
         })
     }
 
@@ -91,6 +125,9 @@ impl OutputSpec {
 
     /// Human-readable destination.
     pub fn describe(&self) -> String {
+        if let Some(n) = &self.nats {
+            return n.describe();
+        }
         match &self.path {
             None => "stdout".to_string(),
             Some(p) if self.rotating() => {
@@ -278,6 +315,7 @@ impl Sink {
                     "output",
                     std::io::Error::other("the writer thread panicked"),
                 )),
+                sink_error: None,
             },
         }
     }
@@ -311,6 +349,7 @@ mod tests {
             rotate_interval: Some(Duration::from_secs(3)),
             append: false,
             overwrite: false,
+            nats: None,
         };
         let mut sink = Sink::open(&spec).unwrap();
         let t0 = Instant::now();

@@ -28,6 +28,8 @@ pub struct Written {
     pub files: Vec<FileReport>,
     /// The write that failed and stopped the writer.
     pub failure: Option<WriteFailure>,
+    /// A sink's own account of a failure (NATS), said as it is.
+    pub sink_error: Option<CliError>,
 }
 
 impl Written {
@@ -177,6 +179,7 @@ impl Writer {
         Written {
             files: self.done,
             failure,
+            sink_error: None,
         }
     }
 
