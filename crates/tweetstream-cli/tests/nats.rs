@@ -152,6 +152,19 @@ fn two_archivers_store_each_tweet_once_byte_identical_and_consume_reads_it_back(
     assert!(compared > 300, "{compared}");
     // The durable consumer goes on where it stopped: nothing new.
     assert!(consume(home.path(), &target, "t1").is_empty());
+    // A consumer whose output fails (a full disk: /dev/full) acknowledges nothing it could
+    // not write: the next run with the same durable name gets every message.
+    let out = cmd(home.path())
+        .args(["consume", &target, "--idle", "2s", "--durable", "t2"])
+        .args(["-o", "/dev/full"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("/dev/full"), "{stderr}");
+    assert!(stderr.contains("stay in JetStream"), "{stderr}");
+    assert_eq!(consume(home.path(), &target, "t2").len(), stored.len());
 }
 
 #[test]

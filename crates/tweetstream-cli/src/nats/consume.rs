@@ -65,7 +65,7 @@ pub async fn run(args: &ConsumeArgs, stopper: Stopper, quiet: bool) -> Result<()
         .as_ref()
         .map_or_else(|| "stdout".to_string(), |p| p.display().to_string());
     let client = out.connect().await?;
-    let js = async_nats::jetstream::new(client);
+    let js = async_nats::jetstream::new(client.clone());
     let stream = js.get_stream(&out.args.nats_stream).await.map_err(|e| {
         CliError::failure(format!(
             "no JetStream stream {} on {}: {e}",
@@ -85,66 +85,82 @@ pub async fn run(args: &ConsumeArgs, stopper: Stopper, quiet: bool) -> Result<()
         .map_err(|e| {
             CliError::failure(format!("cannot create the consumer {}: {e}", args.durable))
         })?;
-    let mut messages = consumer
-        .messages()
-        .await
-        .map_err(|e| CliError::failure(format!("cannot read from {}: {e}", out.describe())))?;
     let mut written = 0u64;
     let mut batch = Vec::with_capacity(BATCH);
-    let idle = args.idle.unwrap_or(Duration::from_secs(u64::MAX / 4));
+    let mut last_message = tokio::time::Instant::now();
     let fail = |e: std::io::Error| CliError::new(Exit::Write, format!("cannot write {shown}: {e}"));
-    loop {
-        let next = tokio::select! {
-            _ = stopper.stopped() => None,
-            m = tokio::time::timeout(if batch.is_empty() { idle } else { Duration::from_millis(200) }, messages.next()) => match m {
-                Ok(m) => m,
-                Err(_) if batch.is_empty() => None,
-                Err(_) => Some(Err(async_nats::jetstream::consumer::pull::MessagesError::new(
-                    async_nats::jetstream::consumer::pull::MessagesErrorKind::Other,
-                ))),
-            },
-        };
-        let (done, pending) = match next {
-            Some(Ok(m)) => {
-                batch.push(m);
-                let full = batch.len() >= BATCH
-                    || args
-                        .limit
-                        .is_some_and(|l| written + batch.len() as u64 >= l);
-                (
-                    args.limit
-                        .is_some_and(|l| written + batch.len() as u64 >= l),
-                    full,
-                )
-            }
-            // A quiet moment (or an error): write what is pending.
-            Some(Err(_)) => (false, true),
-            None => (true, true),
-        };
-        if pending && !batch.is_empty() {
-            let w: &mut dyn Write = match file.as_mut() {
-                Some(f) => f,
-                None => &mut stdout,
-            };
-            for m in &batch {
-                w.write_all(&m.payload).map_err(fail)?;
-                w.write_all(b"\n").map_err(fail)?;
-            }
-            w.flush().map_err(fail)?;
-            if let Some(f) = &file {
-                f.get_ref().sync_data().map_err(fail)?;
-            }
-            for m in batch.drain(..) {
-                m.ack()
-                    .await
-                    .map_err(|e| CliError::failure(format!("cannot acknowledge a message: {e}")))?;
-                written += 1;
+    // One pull request per batch (no prefetch beyond it), so every message this run is given
+    // is written and acknowledged, or given back, before it stops.
+    while !stopper.is_stopped() && !args.limit.is_some_and(|l| written >= l) {
+        let want = args
+            .limit
+            .map_or(BATCH, |l| (l - written).min(BATCH as u64) as usize);
+        let mut pulled = consumer
+            .batch()
+            .max_messages(want)
+            .expires(Duration::from_millis(500))
+            .messages()
+            .await
+            .map_err(|e| CliError::failure(format!("cannot read from {}: {e}", out.describe())))?;
+        while let Some(m) = pulled.next().await {
+            match m {
+                Ok(m) => batch.push(m),
+                // The pull request ended (expired, or the broker went away): write what came.
+                Err(_) => break,
             }
         }
-        if done {
-            break;
+        if batch.is_empty() {
+            if args.idle.is_some_and(|idle| last_message.elapsed() >= idle) {
+                break;
+            }
+            continue;
+        }
+        last_message = tokio::time::Instant::now();
+        // Where the file ended before this batch: a failed write is cut back to it, so
+        // the file ends on a complete line and holds exactly the acknowledged messages.
+        let before = match &file {
+            Some(f) => Some(f.get_ref().metadata().map_err(fail)?.len()),
+            None => None,
+        };
+        let w: &mut dyn Write = match file.as_mut() {
+            Some(f) => f,
+            None => &mut stdout,
+        };
+        let wrote = write_batch(w, &batch).and_then(|()| match &file {
+            Some(f) => f.get_ref().sync_data(),
+            None => Ok(()),
+        });
+        if let Err(e) = wrote {
+            // Take the file out of its buffer without flushing it (a flush on drop would
+            // append the rest of the failed batch after the cut).
+            if let (Some(buffered), Some(len)) = (file.take(), before) {
+                let (f, _unwritten) = buffered.into_parts();
+                let _ = f.set_len(len);
+            }
+            // Give the batch back at once (not after the consumer's ack wait), so the
+            // next run gets it.
+            for m in &batch {
+                let _ = m.ack_with(async_nats::jetstream::AckKind::Nak(None)).await;
+            }
+            let mut err = fail(e);
+            err.message.push_str(&format!(
+                "; {written} messages were written and acknowledged, the {} of this batch were not (they stay in JetStream for the next run)",
+                batch.len()
+            ));
+            return Err(err);
+        }
+        for m in batch.drain(..) {
+            m.ack()
+                .await
+                .map_err(|e| CliError::failure(format!("cannot acknowledge a message: {e}")))?;
+            written += 1;
         }
     }
+    // Acknowledgements are published without a reply: make sure they left before exiting.
+    client
+        .flush()
+        .await
+        .map_err(|e| CliError::failure(format!("cannot send the last acknowledgements: {e}")))?;
     if !quiet {
         eprintln!(
             "tweetstream: consumed {written} messages from {} to {shown}",
@@ -152,4 +168,13 @@ pub async fn run(args: &ConsumeArgs, stopper: Stopper, quiet: bool) -> Result<()
         );
     }
     Ok(())
+}
+
+/// Write a batch as JSONL lines and flush.
+fn write_batch(w: &mut dyn Write, batch: &[async_nats::jetstream::Message]) -> std::io::Result<()> {
+    for m in batch {
+        w.write_all(&m.payload)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()
 }
