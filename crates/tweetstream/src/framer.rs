@@ -208,6 +208,10 @@ impl Framer {
                 Mode::Length(Some(n)) => self.take_exact(n).map(|bytes| {
                     self.mode = Mode::Length(None);
                     let bytes = trim_line_end(bytes);
+                    // The count may include a CRLF the frame turned out not to end with.
+                    if bytes.len() > self.max {
+                        return Err(self.too_large(bytes.len()));
+                    }
                     classify(bytes, self.check_utf8)
                 }),
             };
