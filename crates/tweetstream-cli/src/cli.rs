@@ -428,13 +428,21 @@ Examples:
 The file has one rule per line: the value, optionally a TAB and the tag. Blank lines and lines
 starting with # are ignored. Rules already active with the same value and tag are kept; the
 others are deleted and the missing ones added. The diff is printed on stdout: `- ` deleted,
-`+ ` added.")]
+`+ ` added.
+
+Safety: a plan that deletes every active rule, or a file where some lines have a TAB and
+others of several words do not (a tag separated by spaces would become part of the rule), is
+refused (exit 2, nothing changed, the lines named) unless --yes is given. End a line with a
+TAB to say \"no tag\" explicitly. --dry-run shows the plan and the warning.")]
     Sync {
         /// The rules file ("-" = stdin).
         file: PathBuf,
         /// Show the diff without changing anything.
         #[arg(long)]
         dry_run: bool,
+        /// Apply a plan that deletes every active rule, or a file with lines missing their TAB.
+        #[arg(long)]
+        yes: bool,
     },
     /// Check rules offline (no network, no credentials).
     #[command(after_help = "\

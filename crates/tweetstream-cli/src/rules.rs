@@ -25,7 +25,7 @@ pub async fn run(global: &GlobalArgs, cmd: &RulesCommand) -> Result<(), CliError
         } => add(&client, value, tag.as_deref(), *dry_run).await,
         RulesCommand::Delete { rules, dry_run } => delete(&client, rules, *dry_run).await,
         RulesCommand::Clear { dry_run } => clear(&client, *dry_run).await,
-        RulesCommand::Sync { file, dry_run } => sync(&client, file, *dry_run).await,
+        RulesCommand::Sync { file, dry_run, yes } => sync(&client, file, *dry_run, *yes).await,
         RulesCommand::Validate { .. } => Ok(()),
     }
 }
@@ -252,18 +252,44 @@ pub struct Wanted {
     pub tag: Option<String>,
 }
 
+/// A parsed sync file: the rules, and the lines that look like a formatting mistake.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RulesFile {
+    /// The wanted rules, in file order.
+    pub wanted: Vec<Wanted>,
+    /// Lines (1-based) of several words without a TAB, in a file whose other rule lines have
+    /// one: most likely a tag separated by spaces, which would make the whole line the value.
+    pub lines_without_tab: Vec<usize>,
+}
+
 /// Parse a sync file: `VALUE[<TAB>TAG]` per line; blank lines and `#` comments ignored.
-pub fn parse_rules_file(text: &str) -> Result<Vec<Wanted>, CliError> {
+pub fn parse_rules_file(text: &str) -> Result<RulesFile, CliError> {
     let mut out: Vec<Wanted> = Vec::new();
     let mut seen = HashSet::new();
+    let (mut with_tab, mut without_tab) = (0usize, Vec::new());
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
         let (value, tag) = match line.split_once('\t') {
-            Some((v, t)) => (v.trim(), Some(t.trim()).filter(|t| !t.is_empty())),
-            None => (line.trim(), None),
+            Some((v, t)) => {
+                with_tab += 1;
+                if t.contains('\t') {
+                    return Err(CliError::usage(format!(
+                        "line {}: more than one TAB (the format is VALUE<TAB>TAG; a rule value cannot contain a TAB)",
+                        i + 1
+                    )));
+                }
+                (v.trim(), Some(t.trim()).filter(|t| !t.is_empty()))
+            }
+            None => {
+                // A single word cannot hide a tag; `VALUE<TAB>` says "no tag" explicitly.
+                if line.trim().contains(char::is_whitespace) {
+                    without_tab.push(i + 1);
+                }
+                (line.trim(), None)
+            }
         };
         if let Err(e) = tweetstream::rules::check_before_sending(
             value,
@@ -285,7 +311,39 @@ pub fn parse_rules_file(text: &str) -> Result<Vec<Wanted>, CliError> {
             tag: tag.map(str::to_string),
         });
     }
-    Ok(out)
+    Ok(RulesFile {
+        wanted: out,
+        lines_without_tab: if with_tab > 0 {
+            without_tab
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+/// Why a sync plan needs `--yes`, if it does: lines that look mistyped, or a plan that
+/// deletes every active rule (what a file whose tags are separated by spaces produces).
+pub fn needs_confirmation(file: &RulesFile, active: usize, delete: usize) -> Option<String> {
+    let mut why = Vec::new();
+    if !file.lines_without_tab.is_empty() {
+        let shown: Vec<String> = file
+            .lines_without_tab
+            .iter()
+            .take(10)
+            .map(usize::to_string)
+            .collect();
+        why.push(format!(
+            "line(s) {}{} have several words and no TAB while the file's other lines have one (a tag separated by spaces becomes part of the rule's value)",
+            shown.join(", "),
+            if file.lines_without_tab.len() > 10 { ", …" } else { "" }
+        ));
+    }
+    if active > 0 && delete == active {
+        why.push(format!(
+            "it deletes every active rule ({active}), keeping none"
+        ));
+    }
+    (!why.is_empty()).then(|| why.join("; and "))
 }
 
 /// The fewest changes from `active` to `wanted`: rules to delete and rules to add. A rule
@@ -305,7 +363,12 @@ pub fn plan(active: &[StreamRule], wanted: &[Wanted]) -> (Vec<StreamRule>, Vec<W
     (delete, add)
 }
 
-async fn sync(client: &AsyncStreamingClient, file: &Path, dry_run: bool) -> Result<(), CliError> {
+async fn sync(
+    client: &AsyncStreamingClient,
+    file: &Path,
+    dry_run: bool,
+    yes: bool,
+) -> Result<(), CliError> {
     let text = if file.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin()
@@ -314,17 +377,14 @@ async fn sync(client: &AsyncStreamingClient, file: &Path, dry_run: bool) -> Resu
         s
     } else {
         std::fs::read_to_string(file).map_err(|e| {
-            let exit = if e.kind() == std::io::ErrorKind::NotFound {
-                crate::error::Exit::Usage
-            } else {
-                crate::error::Exit::Failure
-            };
-            CliError::new(exit, format!("cannot read {}: {e}", file.display()))
+            // A file error, like every other (exit 1, as the README says).
+            CliError::failure(format!("cannot read {}: {e}", file.display()))
         })?
     };
-    let wanted = parse_rules_file(&text)?;
+    let parsed = parse_rules_file(&text)?;
     let current = active(client).await?;
-    let (delete, add) = plan(&current, &wanted);
+    let (delete, add) = plan(&current, &parsed.wanted);
+    let confirm = needs_confirmation(&parsed, current.len(), delete.len());
     let kept = current.len() - delete.len();
     for r in &delete {
         println!(
@@ -339,6 +399,16 @@ async fn sync(client: &AsyncStreamingClient, file: &Path, dry_run: bool) -> Resu
     }
     let verb = if dry_run { "would delete" } else { "deleted" };
     let verb2 = if dry_run { "would add" } else { "added" };
+    if let Some(why) = &confirm {
+        if dry_run {
+            eprintln!("tweetstream: warning: this sync would need --yes: {why}");
+        } else if !yes {
+            return Err(CliError::usage(format!(
+                "{}: nothing was changed: {why}. Check the file (VALUE<TAB>TAG per line; see `tweetstream rules sync --help`), or pass --yes to apply this plan",
+                file.display()
+            )));
+        }
+    }
     if dry_run || (delete.is_empty() && add.is_empty()) {
         eprintln!(
             "tweetstream: sync: {kept} unchanged, {verb} {}, {verb2} {}{}",
@@ -431,8 +501,9 @@ mod tests {
             rule("2", "dog", None),
             rule("3", "rust", Some("old")),
         ];
-        let wanted = parse_rules_file("# comment\ncat\tpets\n\nrust\tnew\nmusic\n").unwrap();
-        let (del, add) = plan(&active, &wanted);
+        let file = parse_rules_file("# comment\ncat\tpets\n\nrust\tnew\nmusic\n").unwrap();
+        assert!(file.lines_without_tab.is_empty(), "one word: no tag hidden");
+        let (del, add) = plan(&active, &file.wanted);
         let del: Vec<_> = del.iter().map(|r| r.id.clone().unwrap()).collect();
         assert_eq!(del, ["2", "3"]);
         let add: Vec<_> = add.iter().map(|w| w.value.as_str()).collect();
@@ -445,5 +516,37 @@ mod tests {
         assert!(e.message.contains("line 2"), "{}", e.message);
         let e = parse_rules_file("cat\tx\ncat\ty\n").unwrap_err();
         assert!(e.message.contains("twice"), "{}", e.message);
+        let e = parse_rules_file("cat\tx\ty\n").unwrap_err();
+        assert!(
+            e.message.contains("line 1: more than one TAB"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn plans_that_look_like_mistakes_need_confirmation() {
+        // Tags separated by spaces everywhere: no TAB anywhere, but every rule is deleted.
+        let spaces = parse_rules_file("cat has:images    cats\ndog    dogs\n").unwrap();
+        assert!(spaces.lines_without_tab.is_empty());
+        let why = needs_confirmation(&spaces, 4, 4).unwrap();
+        assert!(why.contains("deletes every active rule (4)"), "{why}");
+        // Mixed: the lines without a TAB are named.
+        let mixed = parse_rules_file("cat\tcats\ndog  dogs\nbird\tbirds\nfish  fish\n").unwrap();
+        let why = needs_confirmation(&mixed, 4, 1).unwrap();
+        assert!(why.contains("line(s) 2, 4"), "{why}");
+        // A normal sync needs nothing; neither does a first sync (no active rules).
+        assert_eq!(
+            needs_confirmation(
+                &RulesFile {
+                    lines_without_tab: vec![],
+                    ..mixed
+                },
+                4,
+                1
+            ),
+            None
+        );
+        assert_eq!(needs_confirmation(&spaces, 0, 0), None);
     }
 }

@@ -307,3 +307,68 @@ fn list_sync_and_clear_see_every_page_of_2500_rules() {
     v2_cmd(h, &emu).args(["rules", "clear"]).assert().success();
     assert!(emu.h().rules().is_empty());
 }
+
+/// A file whose tags are separated by spaces instead of a TAB would make each whole line a
+/// rule value and delete every active rule: refused without --yes, nothing deleted.
+#[test]
+fn sync_deletes_nothing_without_confirmation_when_the_file_looks_malformed() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let emu = Emu::start(builder());
+    for (v, t) in [
+        ("cat", "pets"),
+        ("dog", "pets"),
+        ("rust", "lang"),
+        ("go", "lang"),
+    ] {
+        emu.h().add_rule(v, Some(t)).unwrap();
+    }
+    let file = h.join("rules.tsv");
+    std::fs::write(
+        &file,
+        "cat    pets\ndog    pets\nrust    lang\ngo    lang\n",
+    )
+    .unwrap();
+    // The dry run warns.
+    v2_cmd(h, &emu)
+        .args(["rules", "sync", "--dry-run"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("would need --yes"))
+        .stderr(predicate::str::contains("deletes every active rule (4)"));
+    // The real run refuses and changes nothing.
+    v2_cmd(h, &emu)
+        .args(["rules", "sync"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nothing was changed"))
+        .stderr(predicate::str::contains("--yes"));
+    assert_eq!(emu.h().rules().len(), 4);
+    // Mixed lines are named.
+    std::fs::write(&file, "cat\tpets\ndog    pets\nrust\tlang\ngo    lang\n").unwrap();
+    v2_cmd(h, &emu)
+        .args(["rules", "sync"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line(s) 2, 4"));
+    assert_eq!(emu.h().rules().len(), 4);
+    // Confirmed, it is applied.
+    v2_cmd(h, &emu)
+        .args(["rules", "sync", "--yes"])
+        .arg(&file)
+        .assert()
+        .success();
+    let mut values: Vec<String> = emu.h().rules().into_iter().map(|r| r.value).collect();
+    values.sort();
+    assert_eq!(values, ["cat", "dog    pets", "go    lang", "rust"]);
+    // A missing file is a file error (exit 1), as the README says.
+    v2_cmd(h, &emu)
+        .args(["rules", "sync"])
+        .arg(h.join("nofile.tsv"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nofile.tsv"));
+}
