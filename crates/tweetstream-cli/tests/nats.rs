@@ -165,6 +165,17 @@ fn two_archivers_store_each_tweet_once_byte_identical_and_consume_reads_it_back(
     assert!(stderr.contains("/dev/full"), "{stderr}");
     assert!(stderr.contains("stay in JetStream"), "{stderr}");
     assert_eq!(consume(home.path(), &target, "t2").len(), stored.len());
+    // The stream exists for x.tweets: another subject is refused before any request to X.
+    let out = cmd(home.path())
+        .env("X_BEARER_TOKEN", TOKEN)
+        .env("X_API_BASE", emu.base())
+        .args(["sample", "--limit", "10", "-o", &nats.target("other.y")])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--nats-stream"), "{stderr}");
 }
 
 #[test]

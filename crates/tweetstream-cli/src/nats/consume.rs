@@ -142,6 +142,8 @@ pub async fn run(args: &ConsumeArgs, stopper: Stopper, quiet: bool) -> Result<()
             for m in &batch {
                 let _ = m.ack_with(async_nats::jetstream::AckKind::Nak(None)).await;
             }
+            // The NAKs are published without a reply: send them before exiting.
+            let _ = tokio::time::timeout(Duration::from_secs(5), client.flush()).await;
             let mut err = fail(e);
             err.message.push_str(&format!(
                 "; {written} messages were written and acknowledged, the {} of this batch were not (they stay in JetStream for the next run)",

@@ -177,9 +177,35 @@ pub fn redact(s: &str) -> String {
     }
 }
 
+/// Whether a NATS subject filter (`*` one token, `>` the rest) takes `subject`.
+pub fn subject_matches(filter: &str, subject: &str) -> bool {
+    let mut f = filter.split('.');
+    let mut s = subject.split('.');
+    loop {
+        match (f.next(), s.next()) {
+            (Some(">"), Some(_)) => return true,
+            (Some("*"), Some(_)) => {}
+            (Some(a), Some(b)) if a == b => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subject_filters() {
+        assert!(subject_matches("x.tweets", "x.tweets"));
+        assert!(subject_matches("x.*", "x.tweets"));
+        assert!(subject_matches("x.>", "x.a.b"));
+        assert!(!subject_matches("x.>", "x"));
+        assert!(!subject_matches("x.tweets", "other.y"));
+        assert!(!subject_matches("x.*", "x.a.b"));
+        assert!(!subject_matches("x.a", "x.a.b"));
+    }
     use clap::Parser;
 
     #[derive(Parser)]

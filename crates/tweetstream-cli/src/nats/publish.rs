@@ -81,12 +81,27 @@ impl NatsSink {
             duplicate_window: Duration::from_secs(120),
             ..Default::default()
         };
-        js.get_or_create_stream(config).await.map_err(|e| {
+        let mut stream = js.get_or_create_stream(config).await.map_err(|e| {
             CliError::failure(format!(
                 "cannot create or find the JetStream stream {} on {}: {e}",
                 out.args.nats_stream, out.server
             ))
         })?;
+        // An existing stream made for other subjects would leave every publish unanswered.
+        let subjects = stream
+            .info()
+            .await
+            .map(|i| i.config.subjects.clone())
+            .unwrap_or_default();
+        if !subjects
+            .iter()
+            .any(|f| super::subject_matches(f, &out.subject))
+        {
+            return Err(CliError::usage(format!(
+                "the JetStream stream {} on {} takes the subjects {subjects:?}, not {:?}: choose another stream with --nats-stream, or one of its subjects",
+                out.args.nats_stream, out.server, out.subject
+            )));
+        }
         let buffer = usize::try_from(out.args.nats_buffer)
             .unwrap_or(usize::MAX)
             .min(Semaphore::MAX_PERMITS);
