@@ -1,5 +1,6 @@
 //! The rule language: parsing and validating arbitrary text never panics and is
-//! deterministic, and a parsed rule evaluates random tweets without panicking.
+//! deterministic; parse → display → parse is stable (same canonical text, same verdict on a
+//! random tweet); a parsed rule evaluates random tweets without panicking.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -42,6 +43,11 @@ fuzz_target!(|i: Input| {
             hashtags: i.hashtags,
             ..RuleTweet::default()
         };
-        let _ = rule.matches(&tweet);
+        let verdict = rule.matches(&tweet);
+        let shown = rule.to_string();
+        let again = Rule::parse(&shown)
+            .unwrap_or_else(|e| panic!("the display {shown:?} of {:?} does not parse: {e}", i.rule));
+        assert_eq!(again.to_string(), shown, "display is canonical");
+        assert_eq!(again.matches(&tweet), verdict, "same rule, same verdict: {shown:?}");
     }
 });

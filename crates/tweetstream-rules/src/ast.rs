@@ -105,6 +105,8 @@ pub(crate) enum Pred {
 #[derive(Debug, Clone)]
 pub(crate) struct Leaf {
     pub(crate) pos: usize,
+    /// The term as written (with its `-`).
+    pub(crate) src: String,
     pub(crate) negated: bool,
     /// Whether the operator may stand alone (X's "standalone" vs "conjunction-required").
     pub(crate) standalone: bool,
@@ -141,5 +143,29 @@ impl Node {
                 _ => 0,
             },
         }
+    }
+}
+
+/// The rule in a canonical form: terms as written, one space between the terms of an AND,
+/// ` OR ` between branches, parentheses only around an OR inside an AND. Parsing it gives the
+/// same tree, so parse → display → parse is stable.
+impl std::fmt::Display for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (items, sep) = match self {
+            Node::Leaf(l) => return f.write_str(&l.src),
+            Node::And(items, _) => (items, " "),
+            Node::Or(items, _) => (items, " OR "),
+        };
+        for (i, n) in items.iter().enumerate() {
+            if i > 0 {
+                f.write_str(sep)?;
+            }
+            match n {
+                // An OR inside an AND (ORs inside ORs are flattened by the parser).
+                Node::Or(..) => write!(f, "({n})")?,
+                _ => write!(f, "{n}")?,
+            }
+        }
+        Ok(())
     }
 }

@@ -34,6 +34,8 @@ pub(crate) struct RawTerm {
     pub(crate) pos: usize,
     pub(crate) negated: bool,
     pub(crate) kind: RawKind,
+    /// The term's text as written (with its `-`), for [`Rule`](crate::Rule)'s `Display`.
+    pub(crate) src: String,
 }
 
 /// One lexical item.
@@ -228,6 +230,7 @@ pub(crate) fn lex(chars: &[char]) -> Result<Vec<Item>, Problem> {
                     pos,
                     negated,
                     kind: RawKind::Quoted { text, proximity },
+                    src: String::new(),
                 }));
             }
             Some(_) => {
@@ -264,6 +267,7 @@ pub(crate) fn lex(chars: &[char]) -> Result<Vec<Item>, Problem> {
                                 name: name.iter().collect(),
                                 value,
                             },
+                            src: String::new(),
                         }));
                     }
                     _ => {
@@ -281,12 +285,22 @@ pub(crate) fn lex(chars: &[char]) -> Result<Vec<Item>, Problem> {
                                 pos,
                                 negated,
                                 kind: RawKind::Word(word),
+                                src: String::new(),
                             }));
                         }
                     }
                 }
             }
             None => {}
+        }
+        if let Some(Item::Term(t)) = items.last_mut() {
+            if t.pos == pos && t.src.is_empty() {
+                t.src = chars
+                    .get(pos - 1..lx.i)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect();
+            }
         }
     }
     Ok(items)

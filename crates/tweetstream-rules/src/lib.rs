@@ -101,6 +101,8 @@ pub const DEFAULT_MAX_RULE_LENGTH: usize = 1024;
 #[derive(Debug, Clone)]
 pub struct Rule {
     value: String,
+    /// The canonical form (`Display`), taken before the evaluator reorders the tree.
+    canonical: String,
     /// The rule tree and its `sample:` percentage: what the evaluator runs.
     #[cfg_attr(not(feature = "eval"), allow(dead_code))]
     root: ast::Node,
@@ -129,10 +131,12 @@ impl Rule {
             return Err(RuleError::from_problems(problems));
         }
         let sample = parser::sample_of(&root);
+        let canonical = root.to_string();
         #[cfg(feature = "eval")]
         eval::optimize(&mut root);
         Ok(Rule {
             value: value.to_string(),
+            canonical,
             root,
             sample,
         })
@@ -141,6 +145,16 @@ impl Rule {
     /// The rule text as given.
     pub fn value(&self) -> &str {
         &self.value
+    }
+}
+
+/// The rule in a canonical form (see [`Rule::value`] for the text as given): its terms as
+/// written, single spaces, ` OR ` between alternatives and parentheses only where an OR sits
+/// inside an AND. `Rule::parse(&rule.to_string())` gives a rule that displays the same and
+/// matches the same tweets.
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.canonical)
     }
 }
 

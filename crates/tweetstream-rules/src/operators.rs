@@ -129,6 +129,7 @@ pub(crate) fn haversine_km(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
 
 struct Ctx<'a> {
     pos: usize,
+    src: String,
     negated: bool,
     problems: &'a mut Vec<Problem>,
 }
@@ -137,6 +138,7 @@ impl Ctx<'_> {
     fn leaf(&self, standalone: bool, family: &'static str, pred: Pred) -> Leaf {
         Leaf {
             pos: self.pos,
+            src: self.src.clone(),
             negated: self.negated,
             standalone,
             family,
@@ -173,6 +175,7 @@ impl Ctx<'_> {
 pub(crate) fn build_leaf(t: RawTerm, problems: &mut Vec<Problem>) -> Leaf {
     let mut cx = Ctx {
         pos: t.pos,
+        src: t.src,
         negated: t.negated,
         problems,
     };

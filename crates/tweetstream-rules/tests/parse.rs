@@ -475,3 +475,25 @@ fn rule_error_is_a_std_error() {
     );
     assert!(e.source().is_none());
 }
+
+/// `Display` gives a canonical form that parses to a rule displaying the same: the round
+/// trip the `rules` fuzz target checks on arbitrary text.
+#[test]
+fn display_is_canonical_and_round_trips() {
+    for (given, canonical) in [
+        ("cat", "cat"),
+        ("  cat   has:images  ", "cat has:images"),
+        ("(cat OR dog) -is:retweet", "(cat OR dog) -is:retweet"),
+        ("((cat dog)) lang:en", "cat dog lang:en"),
+        ("cat OR (dog OR bird)", "cat OR dog OR bird"),
+        ("\"happy cat\"~3 OR #pets", "\"happy cat\"~3 OR #pets"),
+        ("a (b OR (c d)) e", "a (b OR c d) e"),
+        ("from:XDevelopers -has:links", "from:XDevelopers -has:links"),
+    ] {
+        let rule = Rule::parse(given).unwrap();
+        assert_eq!(rule.to_string(), canonical, "{given:?}");
+        assert_eq!(rule.value(), given, "the value is kept verbatim");
+        let again = Rule::parse(&rule.to_string()).unwrap();
+        assert_eq!(again.to_string(), canonical, "{given:?}");
+    }
+}
