@@ -69,7 +69,15 @@ fuzz_target!(|i: Input| {
     let mut path = clean(&i.path).replace(' ', "%20");
     if !path.starts_with('/') {
         // Half the time, a real path with the fuzzed rest as its query.
-        path = format!("{}{}", PATHS[i.method as usize % PATHS.len()], if path.is_empty() { String::new() } else { format!("?{path}") });
+        path = format!(
+            "{}{}",
+            PATHS[i.method as usize % PATHS.len()],
+            if path.is_empty() {
+                String::new()
+            } else {
+                format!("?{path}")
+            }
+        );
     }
     let query = clean(&i.query).replace(' ', "+");
     let target = if query.is_empty() || path.contains('?') {
@@ -79,8 +87,15 @@ fuzz_target!(|i: Input| {
     };
     let mut head = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n", i.body.len());
     for (k, v) in &i.headers {
-        let k: String = clean(k).chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
-        if k.is_empty() || k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding") || k.eq_ignore_ascii_case("host") {
+        let k: String = clean(k)
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if k.is_empty()
+            || k.eq_ignore_ascii_case("content-length")
+            || k.eq_ignore_ascii_case("transfer-encoding")
+            || k.eq_ignore_ascii_case("host")
+        {
             continue;
         }
         head.push_str(&format!("{k}: {}\r\n", clean(v)));
@@ -89,10 +104,13 @@ fuzz_target!(|i: Input| {
     let Ok(mut s) = TcpStream::connect(addr) else {
         return;
     };
-    // Generous: a loaded 2-core machine can starve the emulator's threads for seconds (a 5 s
-    // limit failed once in a 10-minute run beside a build; libFuzzer's own limit is 20 s).
+    // Generous: a loaded 2-core machine can starve the emulator's threads for seconds
+    // (libFuzzer's own limit is 20 s).
     s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-    if s.write_all(head.as_bytes()).and_then(|_| s.write_all(&i.body)).is_err() {
+    if s.write_all(head.as_bytes())
+        .and_then(|_| s.write_all(&i.body))
+        .is_err()
+    {
         return;
     }
     // The head, and for an error the body (the stream of a 200 is not read to its end).
@@ -107,6 +125,8 @@ fuzz_target!(|i: Input| {
                     break Some(p + 4);
                 }
             }
+            // libFuzzer's timers interrupt reads: retry, as `read_exact` would.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => panic!("no answer from the emulator: {e} (sent {head:?})"),
         }
     };
@@ -124,11 +144,16 @@ fuzz_target!(|i: Input| {
     if status >= 400 && method != "HEAD" {
         let len: usize = text
             .lines()
-            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap_or(0))
+            })
             .unwrap_or(0);
         let mut body = got[end..].to_vec();
         while body.len() < len {
             match s.read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Ok(0) | Err(_) => break,
                 Ok(n) => body.extend_from_slice(&buf[..n]),
             }

@@ -45,9 +45,14 @@ fuzz_target!(|i: Input| {
         };
         let verdict = rule.matches(&tweet);
         let shown = rule.to_string();
-        let again = Rule::parse(&shown)
-            .unwrap_or_else(|e| panic!("the display {shown:?} of {:?} does not parse: {e}", i.rule));
+        let again = Rule::parse(&shown).unwrap_or_else(|e| {
+            panic!("the display {shown:?} of {:?} does not parse: {e}", i.rule)
+        });
         assert_eq!(again.to_string(), shown, "display is canonical");
-        assert_eq!(again.matches(&tweet), verdict, "same rule, same verdict: {shown:?}");
+        assert_eq!(
+            again.matches(&tweet),
+            verdict,
+            "same rule, same verdict: {shown:?}"
+        );
     }
 });
