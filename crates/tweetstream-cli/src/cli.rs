@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
-use crate::units::{parse_duration, parse_size};
+use crate::units::{parse_duration, parse_positive, parse_size, parse_u32};
 
 const ABOUT: &str =
     "Archive the X (Twitter) streaming APIs to JSONL, manage filtered-stream rules, \
@@ -78,12 +78,13 @@ pub struct GlobalArgs {
     /// Do not check server certificates at all. Dangerous: for tests and debugging only.
     #[arg(long, global = true)]
     pub insecure: bool,
-    /// Give up after N failed connection attempts in a row (exit code 4) [default: never].
-    #[arg(long, value_name = "N", global = true)]
+    /// Retry a failed connection at most N times in a row, then give up (exit code 4); 0 gives
+    /// up at the first failure [default: retry forever, with back-off].
+    #[arg(long, value_name = "N", global = true, value_parser = parse_u32, allow_negative_numbers = true)]
     pub max_retries: Option<u32>,
     /// Reconnect when no byte (not even a keep-alive) arrives for this long
     /// [default: 30s on v2, 90s on v1.1].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, global = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, global = true, allow_hyphen_values = true)]
     pub stall_timeout: Option<Duration>,
     /// Config file to read credentials from [default: $XDG_CONFIG_HOME/tweetstream/config.toml].
     #[arg(
@@ -113,11 +114,14 @@ Stops after --limit matching tweets or at Ctrl-C. Exit code 0 when done.")]
     #[command(after_help = format!("\
 Examples:
   tweetstream sample --output sample.jsonl --limit 10000
-  tweetstream sample --all-fields --output sample.jsonl --rotate-size 1GB --gzip
+  tweetstream sample --output sample.jsonl --rotate-size 1GB --gzip
+  tweetstream sample --minimal-fields --limit 100     # X's default fields: id and text
   tweetstream sample --endpoint firehose --partition 3 --output part3.jsonl
   tweetstream sample --api-base http://127.0.0.1:8080 --duration 1m > sample.jsonl
 
-Each message is written byte-for-byte as X sent it, one per line, keep-alives excluded.
+Every field and expansion is requested unless --minimal-fields (an archive cannot be fetched
+again later). Each message is written byte-for-byte as X sent it, one per line, keep-alives
+excluded.
 
 {EXIT_CODES_HELP}"))]
     Sample(SampleArgs),
@@ -131,6 +135,7 @@ Examples:
 
 --rule adds the rule before connecting (rules stay active afterwards; see `tweetstream rules`);
 a --tag applies to the --rule before it. The active rules are printed on stderr at start.
+Every field and expansion is requested unless --minimal-fields.
 
 {EXIT_CODES_HELP}"))]
     Filter(FilterArgs),
@@ -223,7 +228,7 @@ current value).")]
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
     /// Stop after this many matching tweets.
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = parse_positive, allow_negative_numbers = true)]
     pub limit: u64,
     /// Tweets per second the emulator posts (0 = as fast as possible).
     #[arg(long, value_name = "PER_SECOND", default_value_t = 20.0)]
@@ -240,21 +245,21 @@ pub struct OutputArgs {
     /// Write JSONL here ("-" = stdout) [default: stdout].
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Stop after N messages.
-    #[arg(long, value_name = "N")]
+    /// Stop after N messages (1 or more).
+    #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
     pub limit: Option<u64>,
     /// Stop after this long (30s, 15min, 2h, 7days…).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub duration: Option<Duration>,
     /// Also write FILE.meta.json: request URL (no secrets), tool version, times, counts.
     #[arg(long)]
     pub provenance: bool,
     /// Start a new file (name.0001.jsonl, name.0002.jsonl…) when the current one reaches SIZE
     /// (on disk, i.e. compressed with --gzip): 500MB, 1GiB…
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, allow_hyphen_values = true)]
     pub rotate_size: Option<u64>,
     /// Start a new file every DURATION (1h, 1d…).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub rotate_interval: Option<Duration>,
     /// gzip each file (".gz" is added to the name).
     #[arg(long)]
@@ -292,11 +297,16 @@ pub struct FieldsArgs {
     /// expansions, comma-separated (author_id,referenced_tweets.id…).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub expansions: Vec<String>,
-    /// Every field and expansion a stream can fill (the lists above are added to it).
+    /// X's default fields only: `id` and `text` for a Post (and `edit_history_tweet_ids`),
+    /// no expansions. The lists above are added to them.
+    #[arg(long, conflicts_with = "all_fields")]
+    pub minimal_fields: bool,
+    /// Every field and expansion the stream offers: the default, as an archive cannot be
+    /// fetched again later (the lists above are added to it).
     #[arg(long)]
     pub all_fields: bool,
     /// First replay up to 5 minutes of tweets missed while disconnected (0–5).
-    #[arg(long, value_name = "MINUTES")]
+    #[arg(long, value_name = "MINUTES", value_parser = parse_u32, allow_negative_numbers = true)]
     pub backfill_minutes: Option<u32>,
     /// Gapless reconnects: each reconnect asks X to replay the minutes since the last tweet
     /// and skips tweets already written (needs an access level with backfill).
@@ -322,7 +332,7 @@ pub struct SampleArgs {
     #[arg(long, value_enum, default_value_t = Endpoint::Sample)]
     pub endpoint: Endpoint,
     /// Partition of a partitioned stream (firehose 1–20, sample10 1–2).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_positive_u32, allow_negative_numbers = true)]
     pub partition: Option<u32>,
     /// Fields.
     #[command(flatten)]
@@ -380,7 +390,11 @@ Examples:
   tweetstream rules add 'cat has:images -is:retweet' --tag 'cat pictures'
   tweetstream rules add '(rust OR rustlang) lang:en' --dry-run
 
-The rule is checked offline first; an invalid rule exits with code 2.")]
+The rule is checked offline first; an invalid rule exits with code 2.
+stdout is one line, ID<TAB>VALUE<TAB>TAG as `rules list` prints it, for the rule now active:
+the one added, or the one already active with that value (its id and tag; exit code 0, and a
+warning on stderr when its tag is not the one asked for). With --dry-run nothing is added
+and the ID column is `-`.")]
     Add {
         /// The rule.
         #[arg(allow_hyphen_values = true)]
@@ -458,7 +472,8 @@ Exit code 0 when every rule is valid, 2 when one is not (the problem is named on
         values: Vec<String>,
         /// Maximum length in characters (1024 on pay-per-use and Pro, 2048 on Enterprise, 512 on
         /// the old Essential and Elevated tiers).
-        #[arg(long, value_name = "CHARS", default_value_t = tweetstream::rules::DEFAULT_MAX_RULE_LENGTH)]
+        #[arg(long, value_name = "CHARS", default_value_t = tweetstream::rules::DEFAULT_MAX_RULE_LENGTH,
+              value_parser = |s: &str| crate::units::parse_count::<usize>(s, 1), allow_negative_numbers = true)]
         max_length: usize,
     },
 }
@@ -576,6 +591,11 @@ pub struct ConfigureArgs {
     /// Show which credentials are set and where they come from (never their values).
     #[arg(long)]
     pub show: bool,
+}
+
+/// `--partition` of `sample`: 1 or more (the stream's own range is checked with the endpoint).
+fn parse_positive_u32(s: &str) -> Result<u32, String> {
+    crate::units::parse_count(s, 1)
 }
 
 #[cfg(test)]

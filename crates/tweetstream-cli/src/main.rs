@@ -31,10 +31,13 @@ use crate::cli::{Cli, Command};
 use crate::error::{CliError, Exit};
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return usage_error(e),
+    };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
-        Err(e) => e.exit(),
+        Err(e) => return usage_error(e),
     };
     init_logging(cli.global.verbosity);
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -97,6 +100,45 @@ async fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<(), CliError> {
             .map_err(CliError::failure),
         Command::Configure(a) => config::configure(&global, a),
     }
+}
+
+/// A command line clap refused: help and version go out as clap prints them; every other error
+/// is the documented one line, `tweetstream: error: …`, with clap's tip, and exit code 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        _ => {
+            eprintln!(
+                "tweetstream: error: {}",
+                usage_line(&e.render().to_string())
+            );
+            ExitCode::from(Exit::Usage as u8)
+        }
+    }
+}
+
+/// clap's multi-line error text as one line: the error, then its tips; the usage block and
+/// the "For more information" line give way to a pointer to --help.
+fn usage_line(rendered: &str) -> String {
+    let mut error = String::new();
+    let mut tips = Vec::new();
+    for line in rendered.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("error:") {
+            error = rest.trim().to_string();
+        } else if let Some(tip) = line.strip_prefix("tip:") {
+            tips.push(tip.trim().to_string());
+        } else if line.starts_with("Usage:") || line.starts_with("For more information") {
+            continue;
+        } else if !line.is_empty() && tips.is_empty() && !error.is_empty() && !line.contains("  ") {
+            error.push(' ');
+            error.push_str(line);
+        }
+    }
+    tips.push("see --help".to_string());
+    format!("{error} ({})", tips.join("; "))
 }
 
 /// Pair each `--tag` with the `--rule` before it on the command line.
@@ -164,6 +206,28 @@ mod tests {
         argv.extend_from_slice(args);
         let m = Cli::command().try_get_matches_from(argv).unwrap();
         (Cli::from_arg_matches(&m).unwrap(), m)
+    }
+
+    #[test]
+    fn usage_errors_are_one_line() {
+        let e = Cli::command()
+            .try_get_matches_from(["tweetstream", "sample", "--bogus"])
+            .unwrap_err();
+        let line = usage_line(&e.render().to_string());
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with("unexpected argument '--bogus' found ("),
+            "{line}"
+        );
+        assert!(line.ends_with("see --help)"), "{line}");
+        let e = Cli::command()
+            .try_get_matches_from(["tweetstream", "sample", "--limit", "-5"])
+            .unwrap_err();
+        let line = usage_line(&e.render().to_string());
+        assert_eq!(
+            line,
+            "invalid value '-5' for '--limit <N>': must be at least 1 (see --help)"
+        );
     }
 
     #[test]

@@ -104,6 +104,9 @@ fn rejections(resp: &RulesResponse) -> Vec<String> {
         .collect()
 }
 
+/// `rules add`. Its stdout is one line, `ID<TAB>VALUE<TAB>TAG` as `rules list` prints it, for
+/// the rule now active: the new one, or the one already active with that value (its id and
+/// its tag). With `--dry-run` nothing is added and the id column is `-`.
 async fn add(
     client: &AsyncStreamingClient,
     value: &str,
@@ -116,7 +119,7 @@ async fn add(
         None => StreamRule::new(value),
     };
     let resp = client
-        .add_rules([rule], dry_run)
+        .add_rules([rule.clone()], dry_run)
         .await
         .map_err(lib("cannot add the rule"))?;
     let bad = rejections(&resp);
@@ -126,21 +129,90 @@ async fn add(
             bad.join("; ")
         )));
     }
-    for p in &resp.errors {
+    if resp.data.is_empty() && !resp.errors.is_empty() {
+        // A duplicate: say which rule is active, and whether its tag is the one asked for.
+        let id = resp.errors.iter().find_map(|p| p.extra_str("id"));
+        let all = active(client).await?;
+        let current = all
+            .iter()
+            .find(|r| id.is_some() && r.id.as_deref() == id)
+            .or_else(|| all.iter().find(|r| r.value == value));
+        let Some(current) = current else {
+            return Err(CliError::failure(format!(
+                "X says rule {value:?} is already active, but it is not in the rule list"
+            )));
+        };
         eprintln!(
-            "tweetstream: rule {value:?} is already active{}",
-            p.extra_str("id")
-                .map(|i| format!(" as id {i}"))
-                .unwrap_or_default()
+            "tweetstream: rule {value:?} is already active (id {}); nothing was added",
+            current.id.as_deref().unwrap_or("?")
         );
+        for w in tag_mismatches(std::slice::from_ref(&rule), &all) {
+            eprintln!("tweetstream: warning: {w}");
+        }
+        println!("{}", tsv(current));
+        return Ok(());
     }
     for r in &resp.data {
-        println!("{}", tsv(r));
+        if dry_run {
+            let mut shown = r.clone();
+            shown.id = Some("-".into());
+            println!("{}", tsv(&shown));
+        } else {
+            println!("{}", tsv(r));
+        }
     }
     if dry_run {
         eprintln!("tweetstream: --dry-run: X validated the rule; nothing was added");
     }
     Ok(())
+}
+
+/// Warnings for rules asked for with one tag while the rule with that value is active with
+/// another (X compares values only, so the tag asked for was not applied), with the way to
+/// change it.
+pub fn tag_mismatches(asked: &[StreamRule], active: &[StreamRule]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in asked {
+        let Some(cur) = active.iter().find(|r| r.value == a.value) else {
+            continue;
+        };
+        if cur.tag == a.tag {
+            continue;
+        }
+        let shown = |t: &Option<String>| match t {
+            Some(t) => format!("[{t}]"),
+            None => "no tag".to_string(),
+        };
+        let id = cur.id.as_deref().unwrap_or("ID");
+        let re_add = match &a.tag {
+            Some(t) => format!(
+                "tweetstream rules add {} --tag {}",
+                quote(&a.value),
+                quote(t)
+            ),
+            None => format!("tweetstream rules add {}", quote(&a.value)),
+        };
+        out.push(format!(
+            "rule {:?} is active with {}, not {} (X keeps the first tag); to change it: \
+             tweetstream rules delete {id} && {re_add}",
+            a.value,
+            shown(&cur.tag),
+            shown(&a.tag),
+        ));
+    }
+    out
+}
+
+/// A shell word: single-quoted unless it is plainly safe.
+fn quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:@#/".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }
 
 async fn delete(
@@ -465,19 +537,17 @@ fn validate(values: &[String], max_length: usize) -> Result<(), CliError> {
             Err(e) if e.is_unsupported_operator() => println!(
                 "valid\t{v}\t(X accepts it; tweetstream's local evaluator cannot run: {e})"
             ),
-            Err(e) => {
-                eprintln!("tweetstream: invalid rule {v:?}: {e}");
-                invalid.push(format!("{v:?}: {e}"));
-            }
+            Err(e) => invalid.push(format!("invalid rule {v:?}: {e}")),
         }
     }
-    match invalid.len() {
-        0 => Ok(()),
-        1 => Err(CliError::usage(format!("invalid rule {}", invalid[0]))),
-        n => Err(CliError::usage(format!(
-            "{n} invalid rules: {}",
-            invalid.join("; ")
-        ))),
+    // One line per invalid rule: the last one is the error line itself.
+    let last = invalid.pop();
+    for line in &invalid {
+        eprintln!("tweetstream: {line}");
+    }
+    match last {
+        None => Ok(()),
+        Some(line) => Err(CliError::usage(line)),
     }
 }
 
@@ -492,6 +562,22 @@ mod tests {
         };
         r.id = Some(id.into());
         r
+    }
+
+    #[test]
+    fn a_tag_that_differs_is_named_with_the_fix() {
+        let active = vec![rule("7", "cat OR dog", Some("pets"))];
+        let w = tag_mismatches(&[StreamRule::tagged("cat OR dog", "animals")], &active);
+        assert_eq!(
+            w,
+            ["rule \"cat OR dog\" is active with [pets], not [animals] (X keeps the first tag); \
+              to change it: tweetstream rules delete 7 && tweetstream rules add 'cat OR dog' --tag animals"]
+        );
+        assert!(tag_mismatches(&[StreamRule::tagged("cat OR dog", "pets")], &active).is_empty());
+        assert!(tag_mismatches(&[StreamRule::new("bird")], &active).is_empty());
+        let w = tag_mismatches(&[StreamRule::new("cat OR dog")], &active);
+        assert!(w[0].contains("with [pets], not no tag"), "{w:?}");
+        assert_eq!(quote("it's"), r"'it'\''s'");
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl Partitions {
 pub struct ConnArgs {
     /// Keep N connections to the stream and write each message once (deduplicated by id
     /// within the last 100,000): X's redundant connections, for tiers that allow N.
-    #[arg(long, value_name = "N", default_value_t = 1,
+    #[arg(long, value_name = "N", default_value_t = 1, allow_negative_numbers = true,
           value_parser = clap::value_parser!(u32).range(1..=16))]
     pub redundant: u32,
     /// Read ahead of the writer into a buffer of at most SIZE per connection (e.g. 64MB):
@@ -165,10 +165,6 @@ pub struct StreamArgs {
     /// like_with_tweet_author.fields, comma-separated (likes streams).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub like_fields: Vec<String>,
-    /// X's default fields only (the default is every field and expansion the stream offers,
-    /// as an archive cannot be fetched again later).
-    #[arg(long)]
-    pub minimal_fields: bool,
     /// Fields.
     #[command(flatten)]
     pub fields: FieldsArgs,
@@ -198,7 +194,7 @@ pub fn list() -> String {
 /// The parameters for `info` from the flags: every field the stream offers unless
 /// `--minimal-fields`, plus the ones named.
 fn params_for(info: &StreamInfo, args: &StreamArgs) -> StreamParams {
-    let base = if args.minimal_fields {
+    let base = if args.fields.minimal_fields {
         StreamParams::new()
     } else {
         match info.family {
@@ -207,9 +203,7 @@ fn params_for(info: &StreamInfo, args: &StreamArgs) -> StreamParams {
             _ => StreamParams::new(),
         }
     };
-    let mut fields = args.fields.clone();
-    fields.all_fields = false;
-    let mut p = crate::v2::params_onto(base, &fields);
+    let mut p = crate::v2::params_onto(base, &args.fields);
     if !args.like_fields.is_empty() {
         let mut all = p.like_fields.clone();
         for f in &args.like_fields {

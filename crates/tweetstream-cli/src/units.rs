@@ -10,6 +10,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
+    if t.starts_with('-') {
+        return Err(format!("{s:?}: the size must be at least 1 byte"));
+    }
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()
@@ -31,7 +34,10 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         }
     };
     let bytes = n * mult;
-    if !bytes.is_finite() || bytes < 1.0 || bytes > u64::MAX as f64 {
+    if !bytes.is_finite() || bytes > u64::MAX as f64 {
+        return Err(format!("{s:?} is too large (the most is 16 EiB)"));
+    }
+    if bytes < 1.0 {
         return Err(format!("{s:?}: the size must be at least 1 byte"));
     }
     Ok(bytes as u64)
@@ -41,6 +47,11 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 /// seconds (`90`, `0.5`). Must be greater than zero.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
+    if t.starts_with('-') {
+        return Err(format!(
+            "{s:?}: the duration must be positive (examples: 30s, 15min, 2h, 7days, 90)"
+        ));
+    }
     let d = match t.parse::<f64>() {
         Ok(secs) if (0.0..1e12).contains(&secs) => Duration::from_secs_f64(secs),
         Ok(_) => return Err(format!("{s:?} is out of range")),
@@ -52,6 +63,37 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(format!("{s:?}: the duration must be greater than zero"));
     }
     Ok(d)
+}
+
+/// Parse a whole number of at least `min` (`--limit` takes 1 or more, `--max-retries` 0 or
+/// more): a clear message for a negative number, a fraction or a number past the type's range.
+pub fn parse_count<T: TryFrom<u64>>(s: &str, min: u64) -> Result<T, String> {
+    let t = s.trim();
+    let least = if min == 0 {
+        "must be 0 or more".to_string()
+    } else {
+        format!("must be at least {min}")
+    };
+    if t.starts_with('-') {
+        return Err(least);
+    }
+    let n: u64 = t
+        .parse()
+        .map_err(|_| format!("not a whole number ({least})"))?;
+    if n < min {
+        return Err(least);
+    }
+    T::try_from(n).map_err(|_| "too large".to_string())
+}
+
+/// `--limit`, `--partition`: 1 or more.
+pub fn parse_positive(s: &str) -> Result<u64, String> {
+    parse_count(s, 1)
+}
+
+/// `--max-retries`, `--backfill-minutes`: 0 or more.
+pub fn parse_u32(s: &str) -> Result<u32, String> {
+    parse_count(s, 0)
 }
 
 /// `1.2 MB`-style byte counts (decimal units).
@@ -96,7 +138,8 @@ mod tests {
         assert!(parse_size("12XB").unwrap_err().contains("unit"));
         assert!(parse_size("MB").is_err());
         assert!(parse_size("0").is_err());
-        assert!(parse_size("-5").is_err());
+        assert!(parse_size("-5").unwrap_err().contains("at least 1 byte"));
+        assert!(parse_size("99999999TiB").unwrap_err().contains("too large"));
     }
 
     #[test]
@@ -111,6 +154,18 @@ mod tests {
         );
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-1s").unwrap_err().contains("positive"));
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(parse_positive("5"), Ok(5));
+        assert_eq!(parse_positive("0").unwrap_err(), "must be at least 1");
+        assert_eq!(parse_positive("-5").unwrap_err(), "must be at least 1");
+        assert_eq!(parse_u32("0"), Ok(0));
+        assert_eq!(parse_u32("-1").unwrap_err(), "must be 0 or more");
+        assert!(parse_u32("1.5").unwrap_err().contains("not a whole number"));
+        assert!(parse_u32("99999999999").unwrap_err().contains("too large"));
     }
 
     #[test]

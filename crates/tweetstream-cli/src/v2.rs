@@ -82,12 +82,13 @@ pub fn client_with(
     ))
 }
 
-/// The stream parameters from the field flags.
+/// The stream parameters of a tweets stream from the field flags: every field and expansion
+/// unless `--minimal-fields`.
 pub fn params(f: &FieldsArgs) -> StreamParams {
-    let p = if f.all_fields {
-        StreamParams::all_fields()
-    } else {
+    let p = if f.minimal_fields {
         StreamParams::new()
+    } else {
+        StreamParams::all_fields()
     };
     params_onto(p, f)
 }
@@ -131,6 +132,12 @@ pub async fn sample(
     let (client, base) = client_with(global, &args.conn)?;
     let mut p = params(&args.fields);
     if let Some(n) = args.partition {
+        if args.endpoint == Endpoint::Sample {
+            return Err(CliError::usage(
+                "--partition needs --endpoint firehose or sample10 (tweets/sample is not \
+                 partitioned; `tweetstream stream --list` shows every stream's partitions)",
+            ));
+        }
         p = p.partition(n);
     }
     let (name, path) = match args.endpoint {
@@ -227,6 +234,9 @@ pub async fn filter(
         ));
     }
     print_active(&active, &progress);
+    for w in crate::rules::tag_mismatches(&rules, &active) {
+        progress.warn(w);
+    }
     let (source, names) = open_tweets(&client, "tweets/search", &p, args.conn.redundant)?;
     let request = RequestInfo {
         command: "filter".into(),

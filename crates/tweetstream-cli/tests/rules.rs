@@ -16,6 +16,15 @@ fn values(emu: &Emu) -> Vec<(String, Option<String>)> {
     v
 }
 
+fn listed_id(emu: &Emu, value: &str) -> String {
+    emu.h()
+        .rules()
+        .into_iter()
+        .find(|r| r.value == value)
+        .map(|r| r.id)
+        .unwrap_or_default()
+}
+
 fn stdout(a: assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stdout).into_owned()
 }
@@ -50,18 +59,37 @@ fn rules_round_trip() {
         .args(["rules", "add", "rust"])
         .assert()
         .success();
-    // a dry run adds nothing
-    v2_cmd(h, &emu)
-        .args(["rules", "add", "music", "--dry-run"])
+    // a dry run adds nothing, and prints no id for a rule that does not exist
+    let dry = v2_cmd(h, &emu)
+        .args(["rules", "add", "music", "--tag", "m", "--dry-run"])
         .assert()
         .success()
         .stderr(predicate::str::contains("dry-run"));
-    // a duplicate is reported, not an error
-    v2_cmd(h, &emu)
+    assert_eq!(stdout(dry), "-\tmusic\tm\n");
+    // a duplicate is reported, not an error, and stdout names the rule that is active
+    let dog_id = listed_id(&emu, "dog");
+    let dup = v2_cmd(h, &emu)
         .args(["rules", "add", "dog"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("already active"));
+        .stderr(predicate::str::contains("already active"))
+        .stderr(predicate::str::contains("warning").not());
+    assert_eq!(stdout(dup), format!("{dog_id}\tdog\t\n"));
+    // the same value with another tag: X keeps the first; a warning says how to change it
+    let other = v2_cmd(h, &emu)
+        .args(["rules", "add", "cat has:images", "--tag", "kittens"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: rule \"cat has:images\" is active with [cat pictures], not [kittens]",
+        ))
+        .stderr(predicate::str::contains(format!(
+            "tweetstream rules delete {cat_id} && tweetstream rules add 'cat has:images' --tag kittens"
+        )));
+    assert_eq!(
+        stdout(other),
+        format!("{cat_id}\tcat has:images\tcat pictures\n")
+    );
     assert_eq!(values(&emu).len(), 3);
 
     // list
@@ -207,6 +235,29 @@ fn validate_is_offline_and_names_the_problem() {
         .code(2)
         .stderr(predicate::str::contains("(dog OR"))
         .stderr(predicate::str::contains("position"));
+    // Said once, on one line, with its position once.
+    cmd(home.path())
+        .args(["rules", "validate", "(rust OR go"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "tweetstream: error: invalid rule \"(rust OR go\": Unbalanced parentheses: this '(' \
+             is never closed (at position 1)\n",
+        );
+    // Several: one line each, the last as the error line.
+    let out = cmd(home.path())
+        .args(["rules", "validate", "(a", "ok", "b)"])
+        .assert()
+        .code(2)
+        .stdout("valid\tok\n");
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.starts_with("tweetstream: invalid rule \"(a\""), "{err}");
+    assert!(
+        err.contains("tweetstream: error: invalid rule \"b)\""),
+        "{err}"
+    );
     cmd(home.path())
         .args(["rules", "validate", "has:images"])
         .assert()
@@ -268,7 +319,22 @@ fn filter_rule_flags_add_tagged_rules_and_print_the_active_ones() {
         .arg(home.path().join("g.jsonl"))
         .assert()
         .success()
-        .stderr(predicate::str::contains("already active"));
+        .stderr(predicate::str::contains("already active"))
+        .stderr(predicate::str::contains("warning").not());
+    // The same rule with another tag: X keeps the first tag; a warning says so and how to
+    // change it, and the run goes on.
+    let cat_id = listed_id(&emu, "cat");
+    v2_cmd(home.path(), &emu)
+        .args([
+            "filter", "--rule", "cat", "--tag", "animals", "--limit", "1", "--output",
+        ])
+        .arg(home.path().join("h.jsonl"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "warning: rule \"cat\" is active with [pets], not [animals] (X keeps the first tag); \
+             to change it: tweetstream rules delete {cat_id} && tweetstream rules add cat --tag animals"
+        )));
 }
 
 #[test]

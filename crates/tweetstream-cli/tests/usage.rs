@@ -48,8 +48,9 @@ fn every_command_has_help_with_examples() {
 fn bad_usage_exits_2_with_a_reason() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
+    // Exit 2 and the documented format: one line, `tweetstream: error: …`, naming the problem.
     let two = |args: &[&str], says: &str| {
-        cmd(h)
+        let out = cmd(h)
             .env("X_BEARER_TOKEN", TOKEN)
             .env("X_API_BASE", "http://127.0.0.1:9")
             .env("X_CONSUMER_KEY", CK)
@@ -60,10 +61,47 @@ fn bad_usage_exits_2_with_a_reason() {
             .assert()
             .code(2)
             .stderr(predicate::str::contains(says));
+        let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        let last = err.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("tweetstream: error: ") && err.ends_with('\n'),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.lines()
+                .any(|l| l.starts_with("error:") || l.starts_with("Usage:")),
+            "{args:?}: {err}"
+        );
     };
     two(&["sample", "--bogus"], "--bogus");
     two(&["nonsense"], "nonsense");
     two(&["sample", "--limit", "many"], "many");
+    // Numbers out of range name the flag and the limit (clap used to say "unexpected argument").
+    two(
+        &["sample", "--limit", "-5"],
+        "--limit <N>': must be at least 1",
+    );
+    two(
+        &["sample", "--limit", "0"],
+        "--limit <N>': must be at least 1",
+    );
+    two(
+        &["--max-retries", "-1", "sample"],
+        "--max-retries <N>': must be 0 or more",
+    );
+    two(&["sample", "--duration", "-1s"], "must be positive");
+    two(
+        &["sample", "--backfill-minutes", "-2"],
+        "--backfill-minutes",
+    );
+    two(
+        &["sample", "-o", "x.jsonl", "--rotate-size", "99999999TiB"],
+        "too large",
+    );
+    two(
+        &["rules", "validate", "--max-length", "0", "cat"],
+        "--max-length <CHARS>': must be at least 1",
+    );
     two(&["sample", "--duration", "soon"], "soon");
     two(
         &["sample", "--output", "x.jsonl", "--rotate-size", "12XB"],
@@ -78,7 +116,10 @@ fn bad_usage_exits_2_with_a_reason() {
         &["sample", "--endpoint", "sample10", "--partition", "3"],
         "partition",
     );
-    two(&["sample", "--partition", "1"], "partition");
+    two(
+        &["sample", "--partition", "3"],
+        "--partition needs --endpoint firehose or sample10",
+    );
     two(&["filter", "--tag", "x", "--rule", "cat"], "--tag");
     two(&["--api-base", "ftp://nope", "sample"], "api_base");
     two(&["--proxy", "gopher://nope", "sample"], "proxy");

@@ -75,10 +75,7 @@ impl Lexer<'_> {
                 None => {
                     return Err(Problem::new(
                         RuleErrorKind::UnbalancedQuotes,
-                        format!(
-                            "Unbalanced quotes: the '\"' at position {} is never closed",
-                            open + 1
-                        ),
+                        "Unbalanced quotes: this '\"' is never closed".to_string(),
                         open + 1,
                     ))
                 }
@@ -110,10 +107,7 @@ impl Lexer<'_> {
                 None => {
                     return Err(Problem::new(
                         RuleErrorKind::UnbalancedBrackets,
-                        format!(
-                            "Unbalanced brackets: the '[' at position {} is never closed",
-                            open + 1
-                        ),
+                        "Unbalanced brackets: this '[' is never closed".to_string(),
                         open + 1,
                     ))
                 }

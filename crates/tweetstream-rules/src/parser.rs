@@ -11,7 +11,7 @@ pub(crate) const MAX_DEPTH: usize = 64;
 fn unclosed(pos: usize) -> Problem {
     Problem::new(
         RuleErrorKind::UnbalancedParens,
-        format!("Unbalanced parentheses: the '(' at position {pos} is never closed"),
+        "Unbalanced parentheses: this '(' is never closed".to_string(),
         pos,
     )
 }

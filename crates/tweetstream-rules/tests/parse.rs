@@ -28,8 +28,8 @@ const INVALID_CASES: &[(&str, &str)] = &[
     ("cat sample:101", "1 to 100"),
     ("cat sample:abc", "1 to 100"),
     ("skiing -(snow OR day)", "Negating a parenthesised group"),
-    ("(cat", "the '(' at position 1 is never closed"),
-    ("cat (", "the '(' at position 5 is never closed"),
+    ("(cat", "this '(' is never closed (at position 1)"),
+    ("cat (", "this '(' is never closed (at position 5)"),
     ("cat (dog OR", "a clause is missing after OR"),
     ("cat)", "')' has no matching '(' (at position 4)"),
     ("()", "Empty parentheses"),
@@ -471,7 +471,7 @@ fn rule_error_is_a_std_error() {
     let e: Box<dyn std::error::Error + Send + Sync> = Box::new(Rule::parse("(cat").unwrap_err());
     assert_eq!(
         e.to_string(),
-        "Unbalanced parentheses: the '(' at position 1 is never closed (at position 1)"
+        "Unbalanced parentheses: this '(' is never closed (at position 1)"
     );
     assert!(e.source().is_none());
 }

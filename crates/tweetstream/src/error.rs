@@ -51,18 +51,31 @@ pub struct HttpError {
 }
 
 impl HttpError {
-    /// The most useful one-line explanation: the first problem's detail or title, else the body.
+    /// The most useful one-line explanation: the first problem's title and detail (once when
+    /// they are the same, as in X's `{"title":"Unauthorized","detail":"Unauthorized"}`), else
+    /// the body.
     pub fn summary(&self) -> String {
+        self.summary_after("")
+    }
+
+    /// [`summary`](Self::summary) without the parts that only repeat `said` (the status's
+    /// reason phrase, in `Display`).
+    fn summary_after(&self, said: &str) -> String {
         if let Some(p) = self.problems.first() {
-            let mut s = p.title.clone().unwrap_or_default();
-            if let Some(d) = &p.detail {
-                if !s.is_empty() {
-                    s.push_str(": ");
+            let mut parts: Vec<&str> = Vec::new();
+            for part in [p.title.as_deref(), p.detail.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                let part = part.trim();
+                let repeated = part.eq_ignore_ascii_case(said)
+                    || parts.iter().any(|q| q.eq_ignore_ascii_case(part));
+                if !part.is_empty() && !repeated {
+                    parts.push(part);
                 }
-                s.push_str(d);
             }
-            if !s.is_empty() {
-                return s;
+            if !parts.is_empty() || p.title.is_some() || p.detail.is_some() {
+                return parts.join(": ");
             }
         }
         let body = self.body.trim();
@@ -81,7 +94,7 @@ impl fmt::Display for HttpError {
             .and_then(|s| s.canonical_reason())
             .unwrap_or("");
         write!(f, "HTTP {} {}", self.status, reason)?;
-        let summary = self.summary();
+        let summary = self.summary_after(reason);
         if !summary.is_empty() {
             write!(f, ": {summary}")?;
         }
@@ -374,5 +387,32 @@ pub(crate) fn http_error(status: u16, body: &[u8], rate_limit: Option<RateLimit>
         body: String::from_utf8_lossy(body).into_owned(),
         problems,
         rate_limit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_http_error_says_each_thing_once() {
+        let unauthorized = br#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#;
+        let e = http_error(401, unauthorized, None);
+        assert_eq!(e.to_string(), "HTTP 401 Unauthorized");
+        assert_eq!(e.summary(), "Unauthorized");
+        let too_many = br#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#;
+        assert_eq!(
+            http_error(429, too_many, None).to_string(),
+            "HTTP 429 Too Many Requests"
+        );
+        let conflict = br#"{"title":"ConnectionException","detail":"This stream is currently at the maximum allowed connection limit.","type":"https://api.twitter.com/2/problems/streaming-connection"}"#;
+        assert_eq!(
+            http_error(429, conflict, None).to_string(),
+            "HTTP 429 Too Many Requests: ConnectionException: This stream is currently at the maximum allowed connection limit."
+        );
+        assert_eq!(
+            http_error(500, b"oops", None).to_string(),
+            "HTTP 500 Internal Server Error: oops"
+        );
     }
 }

@@ -28,11 +28,11 @@ pub struct ConsumeArgs {
     /// message this one acknowledged.
     #[arg(long, value_name = "NAME", default_value = "tweetstream-consume")]
     pub durable: String,
-    /// Stop after N messages.
-    #[arg(long, value_name = "N")]
+    /// Stop after N messages (1 or more).
+    #[arg(long, value_name = "N", value_parser = crate::units::parse_positive, allow_negative_numbers = true)]
     pub limit: Option<u64>,
     /// Stop when nothing new arrived for this long (default: wait for more until Ctrl-C).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub idle: Option<Duration>,
     /// NATS options.
     #[command(flatten)]
