@@ -275,6 +275,7 @@ pub async fn run(job: Job) -> Result<(), CliError> {
                 }
                 Ok(Event::Connected { .. }) => {
                     connects += 1;
+                    progress.settled();
                     let who = names
                         .get(from)
                         .map(|s| format!("{s}: "))
@@ -302,10 +303,17 @@ pub async fn run(job: Job) -> Result<(), CliError> {
                         .get(from)
                         .map(|s| format!("{s}: "))
                         .unwrap_or_default();
-                    progress.warn(format!(
-                        "{who}{why}; reconnecting in {}{attempt}",
-                        human_duration(delay)
-                    ));
+                    progress.warn_repeated(
+                        &format!("{who}{why}"),
+                        format!(
+                            "{who}{why}; reconnecting in {}{attempt}",
+                            human_duration(delay)
+                        ),
+                        format!(
+                            "still retrying (failed attempts: {failed_attempts}, next in {})",
+                            human_duration(delay)
+                        ),
+                    );
                 }
                 Ok(Event::Dropped { messages }) => {
                     progress.warn(format!(
@@ -425,6 +433,7 @@ pub async fn run(job: Job) -> Result<(), CliError> {
             .filter(|f| !f.removed)
             .collect::<Vec<_>>()[..]
         {
+            [] if output.path.is_some() => format!("{} (not created)", output.describe()),
             [] => output.describe(),
             [one] if one.path == "-" => "stdout".to_string(),
             [one] => one.path.clone(),
@@ -450,11 +459,10 @@ pub async fn run(job: Job) -> Result<(), CliError> {
             String::new()
         };
         eprintln!(
-            "tweetstream: {verb} {stored} messages ({}) to {dest} in {} ({rate:.1}/s); {} reconnect{}{dups}; stopped: {}",
+            "tweetstream: {verb} {stored} messages ({}) to {dest} in {} ({rate:.1}/s); {}{dups}; stopped: {}",
             human_bytes(stored_bytes),
             human_duration(elapsed),
-            s.reconnects,
-            if s.reconnects == 1 { "" } else { "s" },
+            connections(&s),
             crate::error::one_line(&reason),
         );
         if let (Some(m), Some(Ok(()))) = (&meta, &meta_written) {
@@ -535,5 +543,15 @@ mod tests {
             request_url("https://api.x.com", "2/tweets/search/stream", &[]),
             "https://api.x.com/2/tweets/search/stream"
         );
+    }
+}
+
+/// The summary's word on connections: "never connected" when no attempt succeeded, else how
+/// many connections were made ("1 connection", "3 connections": 2 reconnects).
+fn connections(s: &tweetstream::Stats) -> String {
+    match s.connects {
+        0 => "never connected".to_string(),
+        1 => "1 connection".to_string(),
+        n => format!("{n} connections"),
     }
 }

@@ -74,8 +74,15 @@ impl CliError {
                 " (check X_BEARER_TOKEN / the OAuth variables, or run `tweetstream configure`)"
             }
             (Exit::Auth, _) => " (your app or access level is not allowed to use this endpoint)",
-            (Exit::GaveUp, _) => " (raise --max-retries to keep trying longer)",
             _ => "",
+        };
+        let hint = match e {
+            tweetstream::Error::GaveUp { attempts, .. } => format!(
+                " (the first attempt and --max-retries {} retries; raise it to keep trying longer, \
+                 or leave it out to retry forever)",
+                attempts.saturating_sub(1)
+            ),
+            _ => hint.to_string(),
         };
         CliError::new(exit, format!("{message}{hint}"))
     }

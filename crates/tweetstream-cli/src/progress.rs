@@ -78,6 +78,7 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     stop: CancellationToken,
     task: Option<tokio::task::JoinHandle<()>>,
+    fold: std::sync::Mutex<Fold>,
 }
 
 impl Progress {
@@ -147,6 +148,7 @@ impl Progress {
             bar,
             stop,
             task,
+            fold: std::sync::Mutex::new(Fold::default()),
         }
     }
 
@@ -160,6 +162,29 @@ impl Progress {
     /// A warning (always shown).
     pub fn warn(&self, msg: impl AsRef<str>) {
         self.line(&format!("warning: {}", msg.as_ref()));
+    }
+
+    /// A warning that may repeat (a reconnect that keeps failing the same way): the first is
+    /// shown in full; identical ones after it (same `key`) are folded into one line at the 2nd,
+    /// 4th, 8th… repeat, "KEY ×N, still retrying"; with `--quiet` only the first shows.
+    /// [`settled`](Self::settled) starts over.
+    pub fn warn_repeated(&self, key: &str, full: impl AsRef<str>, still: impl AsRef<str>) {
+        let show = match self.fold.lock() {
+            Ok(mut f) => f.see(key, self.quiet),
+            Err(_) => Show::Full,
+        };
+        match show {
+            Show::Full => self.warn(full),
+            Show::Folded(n) => self.warn(format!("{key} ×{n}, {}", still.as_ref())),
+            Show::Hidden => {}
+        }
+    }
+
+    /// The condition behind repeated warnings is over (a connection was made).
+    pub fn settled(&self) {
+        if let Ok(mut f) = self.fold.lock() {
+            *f = Fold::default();
+        }
     }
 
     fn line(&self, msg: &str) {
@@ -186,6 +211,69 @@ impl Progress {
         if let Some(pb) = self.bar.take() {
             pb.finish_and_clear();
         }
+    }
+}
+
+/// What to show of a warning that may repeat.
+#[derive(Debug, PartialEq, Eq)]
+enum Show {
+    Full,
+    Folded(u64),
+    Hidden,
+}
+
+/// Counts identical warnings in a row (pure: the folding rule of [`Progress::warn_repeated`]).
+#[derive(Debug, Default)]
+struct Fold {
+    key: Option<String>,
+    count: u64,
+}
+
+impl Fold {
+    fn see(&mut self, key: &str, quiet: bool) -> Show {
+        if self.key.as_deref() == Some(key) {
+            self.count += 1;
+            if !quiet && self.count.is_power_of_two() {
+                Show::Folded(self.count)
+            } else {
+                Show::Hidden
+            }
+        } else {
+            self.key = Some(key.to_string());
+            self.count = 1;
+            Show::Full
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_warnings_fold() {
+        let mut f = Fold::default();
+        let shown: Vec<Show> = (0..9).map(|_| f.see("refused", false)).collect();
+        assert_eq!(
+            shown,
+            [
+                Show::Full,
+                Show::Folded(2),
+                Show::Hidden,
+                Show::Folded(4),
+                Show::Hidden,
+                Show::Hidden,
+                Show::Hidden,
+                Show::Folded(8),
+                Show::Hidden
+            ]
+        );
+        assert_eq!(f.see("HTTP 503", false), Show::Full);
+        assert_eq!(f.see("refused", false), Show::Full);
+        let mut q = Fold::default();
+        let shown: Vec<Show> = (0..8).map(|_| q.see("refused", true)).collect();
+        assert_eq!(shown[0], Show::Full);
+        assert!(shown[1..].iter().all(|s| *s == Show::Hidden));
     }
 }
 
@@ -234,12 +322,15 @@ impl Meter {
             Some(t) => format!("last byte {:.1}s ago", now.duration_since(t).as_secs_f64()),
             None => "waiting for the first byte".to_string(),
         };
+        let reconnects = match (stats.connects, stats.reconnects) {
+            (0, _) => "not connected yet".to_string(),
+            (_, 1) => "1 reconnect".to_string(),
+            (_, n) => format!("{n} reconnects"),
+        };
         format!(
-            "{messages} {unit} · {:.1}/s · {} received · {} reconnect{} · {since} · {}",
+            "{messages} {unit} · {:.1}/s · {} received · {reconnects} · {since} · {}",
             self.rate.unwrap_or(0.0),
             human_bytes(stats.bytes),
-            stats.reconnects,
-            if stats.reconnects == 1 { "" } else { "s" },
             human_duration(now.duration_since(self.start)),
         )
     }

@@ -364,3 +364,74 @@ fn credentials_never_appear_in_any_output_even_with_vv() {
             .code(3),
     );
 }
+
+/// `--max-retries N`: the help, the behaviour and the summary agree (the first attempt and N
+/// retries); repeated identical warnings are folded, and `-q` shows only the first; a run
+/// that never connected leaves no output file and says so.
+#[test]
+fn max_retries_means_retries_and_repeated_warnings_fold() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    // A port nothing listens on: every attempt is refused.
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let out_file = h.join("r.jsonl");
+    let run = |quiet: bool| {
+        let mut c = cmd(h);
+        c.env("X_BEARER_TOKEN", TOKEN)
+            .args(["--api-base", &refused, "--max-retries", "4", "sample", "-o"])
+            .arg(&out_file);
+        if quiet {
+            c.arg("-q");
+        }
+        let out = c.assert().code(4);
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    let err = run(false);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning:")).collect();
+    assert_eq!(warnings.len(), 3, "{err}");
+    assert!(
+        warnings[0].ends_with("reconnecting in 0.2s (failed attempts: 1)"),
+        "{err}"
+    );
+    assert!(
+        warnings[1].contains(" ×2, still retrying (failed attempts: 2, next in"),
+        "{err}"
+    );
+    assert!(
+        warnings[2].contains(" ×4, still retrying (failed attempts: 4, next in"),
+        "{err}"
+    );
+    assert!(err.contains("(not created)"), "{err}");
+    assert!(
+        err.contains("never connected; stopped: gave up after 5 failed attempt(s)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("(the first attempt and --max-retries 4 retries;"),
+        "{err}"
+    );
+    assert!(!out_file.exists());
+    // --quiet: the first warning and the error line only.
+    let err = run(true);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.lines().next().unwrap().contains("warning:"), "{err}");
+    assert!(
+        err.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("tweetstream: error: the stream stopped: gave up"),
+        "{err}"
+    );
+    // The help says what N means and that the default is to retry forever.
+    cmd(h)
+        .args(["sample", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Retry a failed connection at most N times",
+        ))
+        .stdout(predicate::str::contains("retry forever"));
+}
