@@ -13,7 +13,7 @@ use tweetstream::Secret;
 
 use crate::cli::{ConfigureArgs, GlobalArgs};
 pub use crate::config_file::FileConfig;
-use crate::error::CliError;
+use crate::error::{CliError, Exit};
 
 /// The environment variable names of the v2 bearer token, in order of precedence.
 pub const BEARER_VARS: [&str; 2] = ["X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN"];
@@ -175,9 +175,29 @@ pub fn configure(global: &GlobalArgs, args: &ConfigureArgs) -> Result<(), CliErr
             "cannot find a config directory: set HOME or XDG_CONFIG_HOME, or pass --config FILE",
         )
     })?;
-    let mut cfg = load(global)?;
+    // A malformed file is repaired: what can be read is kept, the rest named by line number
+    // (never quoted: a line may hold a secret), and the file is rewritten below.
+    let (mut cfg, repaired) = match load(global) {
+        Ok(c) => (c, None),
+        Err(e) if e.exit == Exit::Usage && path.exists() => {
+            let text = std::fs::read_to_string(&path).map_err(|err| {
+                CliError::failure(format!("cannot read config file {}: {err}", path.display()))
+            })?;
+            let (kept, bad) = crate::config_file::salvage(&text);
+            let numbers: Vec<String> = bad.iter().map(|n| n.to_string()).collect();
+            let word = if numbers.len() == 1 { "line" } else { "lines" };
+            (kept, Some(format!("{word} {}", numbers.join(", "))))
+        }
+        Err(e) => return Err(e),
+    };
     if args.show {
-        println!("config file: {}", path.display());
+        match &repaired {
+            Some(lines) => println!(
+                "config file: {} (not valid: {lines} cannot be read; run `tweetstream configure` to repair it)",
+                path.display()
+            ),
+            None => println!("config file: {}", path.display()),
+        }
         for (name, var, slot) in slots(&mut cfg) {
             let from = if env_value(var).is_some() {
                 format!("set in the environment ({var})")
@@ -211,7 +231,19 @@ pub fn configure(global: &GlobalArgs, args: &ConfigureArgs) -> Result<(), CliErr
             )));
         }
     } else {
+        if let Some(lines) = &repaired {
+            eprintln!(
+                "tweetstream: config file {} is not valid ({lines}); the values that can be read are kept and the file will be rewritten",
+                path.display()
+            );
+        }
         prompt_all(&mut cfg)?;
+    }
+    if let Some(lines) = &repaired {
+        eprintln!(
+            "tweetstream: repaired {}: {lines} could not be read (dropped)",
+            path.display()
+        );
     }
     write_config(&path, &cfg)?;
     let summary: Vec<String> = slots(&mut cfg)

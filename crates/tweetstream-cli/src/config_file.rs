@@ -62,3 +62,51 @@ pub fn parse(text: &str) -> Result<FileConfig, ParseError> {
         }),
     })
 }
+
+/// What can still be read from a malformed file: each line that is on its own a valid
+/// `key = "value"` line, and the numbers (1-based) of the lines that are not (blank lines and
+/// comments aside). `tweetstream configure` uses it to repair a file without losing the values
+/// that were fine.
+pub fn salvage(text: &str) -> (FileConfig, Vec<usize>) {
+    let mut cfg = FileConfig::default();
+    let mut bad = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        match parse(t) {
+            Ok(one) => {
+                let take = |into: &mut Option<String>, from: Option<String>| {
+                    if from.is_some() {
+                        *into = from;
+                    }
+                };
+                take(&mut cfg.bearer_token, one.bearer_token);
+                take(&mut cfg.consumer_key, one.consumer_key);
+                take(&mut cfg.consumer_secret, one.consumer_secret);
+                take(&mut cfg.access_token, one.access_token);
+                take(&mut cfg.access_token_secret, one.access_token_secret);
+                take(&mut cfg.api_base, one.api_base);
+            }
+            Err(_) => bad.push(i + 1),
+        }
+    }
+    (cfg, bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn salvage_keeps_the_lines_that_are_fine() {
+        let text = "consumer_key = \"ck\"\nbearer_token = \"abc\n\n# note\nwat\naccess_token = \"at\"\n";
+        assert!(parse(text).is_err());
+        let (cfg, bad) = salvage(text);
+        assert_eq!(bad, [2, 5]);
+        assert_eq!(cfg.consumer_key.as_deref(), Some("ck"));
+        assert_eq!(cfg.access_token.as_deref(), Some("at"));
+        assert!(cfg.bearer_token.is_none());
+    }
+}

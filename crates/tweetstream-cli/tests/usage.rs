@@ -258,6 +258,30 @@ fn configure_writes_a_private_config_file_that_is_used() {
         .code(2)
         .stderr(predicate::str::contains("not valid"))
         .stderr(predicate::str::contains("oops-5ecret").not());
+    // `configure` repairs it: the lines that can be read are kept, the others named by number
+    // (never quoted), and the file is rewritten.
+    std::fs::write(&path, format!("consumer_secret = \"{CS}\"\nbearer_token = \"oops-5ecret\nwat\n")).unwrap();
+    cmd(h)
+        .args(["configure", "--show"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("not valid: lines 2, 3 cannot be read"))
+        .stdout(predicate::str::contains("oops-5ecret").not());
+    cmd(h)
+        .args(["configure", "--from-env"])
+        .env("X_BEARER_TOKEN", TOKEN)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("repaired"))
+        .stderr(predicate::str::contains("lines 2, 3 could not be read"))
+        .stderr(predicate::str::contains("oops-5ecret").not());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(TOKEN) && text.contains(CS), "values kept");
+    assert!(!text.contains("oops-5ecret") && !text.contains("wat"));
+    cmd(h)
+        .args(["--api-base", &emu.base(), "rules", "list"])
+        .assert()
+        .success();
 }
 
 #[test]
