@@ -31,10 +31,14 @@ use crate::cli::{Cli, Command};
 use crate::error::{CliError, Exit};
 
 fn main() -> ExitCode {
-    let matches = match Cli::command().try_get_matches() {
+    let matches = match command().try_get_matches() {
         Ok(m) => m,
         Err(e) => return usage_error(e),
     };
+    if let Err(e) = check_global_scope(&matches) {
+        eprintln!("tweetstream: error: {}", e.message);
+        return ExitCode::from(e.exit as u8);
+    }
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => return usage_error(e),
@@ -102,10 +106,101 @@ async fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<(), CliError> {
     }
 }
 
+/// The global options about connecting to X (and the config file of credentials).
+const CONNECTION: &[&str] = &[
+    "api_base",
+    "proxy",
+    "ca_bundle",
+    "insecure",
+    "max_retries",
+    "stall_timeout",
+];
+
+/// The global options a command has no use for: hidden from its help, and refused when given
+/// on the command line (an environment variable such as X_API_BASE is simply not used).
+fn not_for(command: &[&str]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    match command {
+        ["emulate"] | ["consume"] | ["rules", "validate"] => {
+            out.extend(CONNECTION);
+            out.push("config");
+        }
+        ["configure"] => out.extend(CONNECTION),
+        // The demo runs its own emulator in-process: only its retry and stall settings apply.
+        ["demo"] => {
+            out.extend(["api_base", "proxy", "ca_bundle", "insecure", "config"]);
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The command line.
+fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// The help of the command `argv` asks help for, when that command has global options it does
+/// not use: rendered without them (clap propagates every global option into every command's
+/// help). `None` for the other commands, whose help clap prints as usual.
+fn help_without_unused_globals(argv: &[String], long: bool) -> Option<String> {
+    let mut root = command();
+    root.build();
+    let mut path = Vec::new();
+    let mut cur = &root;
+    for a in argv.iter().skip(1).filter(|a| !a.starts_with('-')) {
+        match cur.find_subcommand(a) {
+            Some(sub) => {
+                path.push(a.as_str());
+                cur = sub;
+            }
+            None => break,
+        }
+    }
+    let hide = not_for(&path);
+    if hide.is_empty() {
+        return None;
+    }
+    // Only rendered, never parsed with: hiding an argument of a built command is safe for help.
+    let mut c = hide
+        .iter()
+        .fold(cur.clone(), |c, id| c.mut_arg(*id, |a| a.hide(true)));
+    Some(if long { c.render_long_help() } else { c.render_help() }.to_string())
+}
+
+/// Refuse a global option given on the command line to a command that has no use for it
+/// (it used to be silently ignored).
+fn check_global_scope(matches: &ArgMatches) -> Result<(), CliError> {
+    let mut path = Vec::new();
+    let mut m = matches;
+    while let Some((name, sub)) = m.subcommand() {
+        path.push(name);
+        m = sub;
+    }
+    for id in not_for(&path) {
+        if m.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+            let flag = format!("--{}", id.replace('_', "-"));
+            let cmd = path.join(" ");
+            return Err(CliError::usage(format!(
+                "{flag} does not apply to `tweetstream {cmd}` (see `tweetstream {cmd} --help`)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A command line clap refused: help and version go out as clap prints them; every other error
 /// is the documented one line, `tweetstream: error: …`, with clap's tip, and exit code 2.
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
+    if e.kind() == ErrorKind::DisplayHelp {
+        let argv: Vec<String> = std::env::args().collect();
+        let long = argv.iter().any(|a| a == "--help");
+        if let Some(help) = help_without_unused_globals(&argv, long) {
+            print!("{help}");
+            return ExitCode::SUCCESS;
+        }
+    }
     match e.kind() {
         ErrorKind::DisplayHelp
         | ErrorKind::DisplayVersion
@@ -200,6 +295,41 @@ fn init_logging(verbosity: u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn global_options_only_where_they_apply() {
+        let check = |argv: &[&str]| {
+            let m = command().try_get_matches_from(argv).unwrap();
+            check_global_scope(&m).map_err(|e| e.message)
+        };
+        assert_eq!(
+            check(&["tweetstream", "emulate", "--max-retries", "3"]).unwrap_err(),
+            "--max-retries does not apply to `tweetstream emulate` (see `tweetstream emulate --help`)"
+        );
+        assert!(check(&["tweetstream", "--proxy", "http://p:1", "emulate"]).is_err());
+        assert!(check(&["tweetstream", "configure", "--stall-timeout", "5s"]).is_err());
+        assert!(check(&["tweetstream", "rules", "validate", "--api-base", "http://x", "a"]).is_err());
+        assert!(check(&["tweetstream", "demo", "--api-base", "http://x"]).is_err());
+        assert!(check(&["tweetstream", "demo", "--max-retries", "2"]).is_ok());
+        assert!(check(&["tweetstream", "configure", "--config", "c.toml"]).is_ok());
+        assert!(check(&["tweetstream", "--max-retries", "3", "sample"]).is_ok());
+        assert!(check(&["tweetstream", "-q", "-v", "emulate"]).is_ok());
+        // Their help does not list them; a streaming command's does (clap's own help).
+        let help = |argv: &[&str]| {
+            let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+            help_without_unused_globals(&argv, true)
+        };
+        let emulate = help(&["tweetstream", "emulate", "--help"]).unwrap();
+        assert!(!emulate.contains("--max-retries") && !emulate.contains("--config"));
+        assert!(emulate.contains("--rate") && emulate.contains("--quiet"), "{emulate}");
+        assert!(emulate.contains("Usage: tweetstream emulate"), "{emulate}");
+        let configure = help(&["tweetstream", "-q", "configure", "-h"]).unwrap();
+        assert!(!configure.contains("--proxy") && configure.contains("--config"));
+        let validate = help(&["tweetstream", "rules", "validate", "--help"]).unwrap();
+        assert!(!validate.contains("--api-base") && validate.contains("--max-length"));
+        assert!(help(&["tweetstream", "sample", "--help"]).is_none());
+        assert!(help(&["tweetstream", "--help"]).is_none());
+    }
 
     fn filter_matches(args: &[&str]) -> (Cli, ArgMatches) {
         let mut argv = vec!["tweetstream", "filter"];
