@@ -276,6 +276,7 @@ pub async fn run(job: Job) -> Result<(), CliError> {
                 Ok(Event::Connected { .. }) => {
                     connects += 1;
                     progress.settled();
+                    progress.status("connected, waiting for the first message…");
                     let who = names
                         .get(from)
                         .map(|s| format!("{s}: "))

@@ -51,7 +51,8 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// More logging on stderr: -v (info), -vv (debug). Credentials are never logged.
+    /// More logging on stderr: -v (info), -vv (debug), -vvv (trace). Credentials are never
+    /// logged.
     #[arg(short = 'v', action = clap::ArgAction::Count, global = true)]
     pub verbosity: u8,
     /// No progress display and no informational lines (warnings and errors still show).
@@ -328,8 +329,9 @@ pub enum Endpoint {
 /// `sample` options.
 #[derive(Debug, Clone, Args)]
 pub struct SampleArgs {
-    /// The stream.
-    #[arg(long, value_enum, default_value_t = Endpoint::Sample)]
+    /// The stream: sample (the 1%), firehose (all Posts, --partition 1–20) or sample10 (the
+    /// 10%, --partition 1–2).
+    #[arg(long, value_enum, default_value_t = Endpoint::Sample, hide_possible_values = true)]
     pub endpoint: Endpoint,
     /// Partition of a partitioned stream (firehose 1–20, sample10 1–2).
     #[arg(long, value_name = "N", value_parser = parse_positive_u32, allow_negative_numbers = true)]
@@ -535,8 +537,8 @@ pub struct V1CommonArgs {
     /// Languages (BCP 47), comma-separated.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub language: Vec<String>,
-    /// Minimum filter_level.
-    #[arg(long, value_enum)]
+    /// Minimum filter_level: none, low or medium.
+    #[arg(long, value_enum, hide_possible_values = true)]
     pub filter_level: Option<FilterLevel>,
     /// Ask for stall warnings (written to the archive like any message).
     #[arg(long)]

@@ -101,7 +101,8 @@ mod tests {
 
     #[test]
     fn salvage_keeps_the_lines_that_are_fine() {
-        let text = "consumer_key = \"ck\"\nbearer_token = \"abc\n\n# note\nwat\naccess_token = \"at\"\n";
+        let text =
+            "consumer_key = \"ck\"\nbearer_token = \"abc\n\n# note\nwat\naccess_token = \"at\"\n";
         assert!(parse(text).is_err());
         let (cfg, bad) = salvage(text);
         assert_eq!(bad, [2, 5]);

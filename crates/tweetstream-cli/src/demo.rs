@@ -76,8 +76,8 @@ async fn stream(
     };
     let progress = Progress::start(live.clone(), stats, global.quiet, "tweets", false);
     progress.info(format!(
-        "demo: an emulator of the X API is running at {base} ({} tweets/s; no credentials, nothing leaves this machine)",
-        if args.rate > 0.0 { format!("{}", args.rate) } else { "as many".to_string() }
+        "demo: an emulator of the X API is running at {base} ({}; no credentials, nothing leaves this machine)",
+        if args.rate > 0.0 { format!("{} tweets/s", args.rate) } else { "tweets as fast as it goes".to_string() }
     ));
     let rules: Vec<StreamRule> = DEMO_RULES
         .iter()
@@ -101,14 +101,15 @@ async fn stream(
     }
     progress.info(text);
     progress.info(format!(
-        "streaming /2/tweets/search/stream until {} tweets match (Ctrl-C stops)…",
-        args.limit
+        "streaming /2/tweets/search/stream until {} match{} (Ctrl-C stops)…",
+        tweets(args.limit),
+        if args.limit == 1 { "es" } else { "" }
     ));
 
     let params = StreamParams::new()
-        .expansions(["author_id"])
+        .expansions(["author_id", "referenced_tweets.id"])
         .user_fields(["username", "name"])
-        .tweet_fields(["created_at", "lang", "author_id"]);
+        .tweet_fields(["created_at", "lang", "author_id", "referenced_tweets"]);
     let mut events = client
         .filter(params)
         .map_err(lib("cannot open the stream"))?;
@@ -141,6 +142,7 @@ async fn stream(
                         break;
                     }
                 }
+                Some(Ok(Event::Connected { .. })) => progress.status("connected"),
                 Some(Ok(Event::Reconnecting { reason, delay, .. })) => progress.warn(format!(
                     "{reason}; reconnecting in {}",
                     human_duration(delay)
@@ -160,7 +162,8 @@ async fn stream(
     }
     if !global.quiet {
         eprintln!(
-            "tweetstream: demo: {shown} matching tweets in {}{}.",
+            "tweetstream: demo: {} matched in {}{}.",
+            tweets(shown),
             human_duration(started.elapsed()),
             if stopped_by.is_some() {
                 " (stopped)"
@@ -173,6 +176,15 @@ async fn stream(
         );
     }
     Ok(())
+}
+
+/// "1 tweet", "7 tweets".
+fn tweets(n: u64) -> String {
+    if n == 1 {
+        "1 tweet".to_string()
+    } else {
+        format!("{n} tweets")
+    }
 }
 
 /// `@username (Name): text  [tags]`, on one line.
@@ -197,5 +209,49 @@ pub fn readable(resp: &StreamResponse) -> Option<String> {
         .iter()
         .map(|m| m.tag.as_deref().unwrap_or(m.id.as_str()))
         .collect();
-    Some(format!("{author}: {text}  [{}]", tags.join(", ")))
+    Some(format!(
+        "{author}: {text}{}  [{}]",
+        reference_hint(resp),
+        tags.join(", ")
+    ))
+}
+
+/// Why a Post whose own text does not show the rule may still match: it quotes or replies to
+/// one that does (X matches a quote on the quoted Post's text too). A short hint with
+/// the start of that Post's text, or nothing.
+fn reference_hint(resp: &StreamResponse) -> String {
+    let Some(refs) = resp
+        .data
+        .as_ref()
+        .and_then(|t| t.referenced_tweets.as_ref())
+    else {
+        return String::new();
+    };
+    let Some(r) = refs.first() else {
+        return String::new();
+    };
+    let what = match r.kind.as_deref() {
+        Some("quoted") => "quotes",
+        Some("replied_to") => "replies to",
+        // A repost's text already starts with "RT @user: " and the reposted text.
+        _ => return String::new(),
+    };
+    let text = resp
+        .includes
+        .as_ref()
+        .and_then(|i| i.tweets.iter().find(|t| t.id == r.id))
+        .map(|t| {
+            t.full_text()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+    match text {
+        Some(t) => {
+            let short: String = t.chars().take(40).collect();
+            let more = if t.chars().count() > 40 { "…" } else { "" };
+            format!(" ({what} \"{short}{more}\")")
+        }
+        None => format!(" ({what} post {})", r.id),
+    }
 }

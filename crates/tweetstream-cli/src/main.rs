@@ -165,7 +165,14 @@ fn help_without_unused_globals(argv: &[String], long: bool) -> Option<String> {
     let mut c = hide
         .iter()
         .fold(cur.clone(), |c, id| c.mut_arg(*id, |a| a.hide(true)));
-    Some(if long { c.render_long_help() } else { c.render_help() }.to_string())
+    Some(
+        if long {
+            c.render_long_help()
+        } else {
+            c.render_help()
+        }
+        .to_string(),
+    )
 }
 
 /// Refuse a global option given on the command line to a command that has no use for it
@@ -308,7 +315,15 @@ mod tests {
         );
         assert!(check(&["tweetstream", "--proxy", "http://p:1", "emulate"]).is_err());
         assert!(check(&["tweetstream", "configure", "--stall-timeout", "5s"]).is_err());
-        assert!(check(&["tweetstream", "rules", "validate", "--api-base", "http://x", "a"]).is_err());
+        assert!(check(&[
+            "tweetstream",
+            "rules",
+            "validate",
+            "--api-base",
+            "http://x",
+            "a"
+        ])
+        .is_err());
         assert!(check(&["tweetstream", "demo", "--api-base", "http://x"]).is_err());
         assert!(check(&["tweetstream", "demo", "--max-retries", "2"]).is_ok());
         assert!(check(&["tweetstream", "configure", "--config", "c.toml"]).is_ok());
@@ -321,7 +336,10 @@ mod tests {
         };
         let emulate = help(&["tweetstream", "emulate", "--help"]).unwrap();
         assert!(!emulate.contains("--max-retries") && !emulate.contains("--config"));
-        assert!(emulate.contains("--rate") && emulate.contains("--quiet"), "{emulate}");
+        assert!(
+            emulate.contains("--rate") && emulate.contains("--quiet"),
+            "{emulate}"
+        );
         assert!(emulate.contains("Usage: tweetstream emulate"), "{emulate}");
         let configure = help(&["tweetstream", "-q", "configure", "-h"]).unwrap();
         assert!(!configure.contains("--proxy") && configure.contains("--config"));

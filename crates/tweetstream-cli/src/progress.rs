@@ -180,6 +180,14 @@ impl Progress {
         }
     }
 
+    /// Replace the live line's text until its next refresh ("connected" instead of the
+    /// "connecting…" it starts with). Nothing without a live line.
+    pub fn status(&self, msg: &str) {
+        if let Some(pb) = &self.bar {
+            pb.set_message(msg.to_string());
+        }
+    }
+
     /// The condition behind repeated warnings is over (a connection was made).
     pub fn settled(&self) {
         if let Ok(mut f) = self.fold.lock() {

@@ -34,7 +34,31 @@ fn demo_shows_tweets_and_exits_0() {
         );
     }
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("7 matching tweets"), "{stderr}");
+    assert!(stderr.contains("until 7 tweets match"), "{stderr}");
+    assert!(stderr.contains("demo: 7 tweets matched in"), "{stderr}");
+    // One tweet, as fast as it goes: the words agree with the numbers.
+    let one = cmd(home.path())
+        .args(["demo", "--limit", "1", "--rate", "0", "--seed", "3"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&one.get_output().stderr).into_owned();
+    assert!(stderr.contains("(tweets as fast as it goes;"), "{stderr}");
+    assert!(stderr.contains("until 1 tweet matches"), "{stderr}");
+    assert!(stderr.contains("demo: 1 tweet matched in"), "{stderr}");
+    // A quote or a reply says what it quotes or answers: the reason it matched may be there.
+    let out = cmd(home.path())
+        .args(["demo", "--limit", "60", "--rate", "0", "--seed", "3"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let hinted: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains(" (quotes \"") || l.contains(" (replies to \""))
+        .collect();
+    assert!(!hinted.is_empty(), "{stdout}");
+    for l in hinted {
+        assert!(l.contains("\")  ["), "the hint comes before the tags: {l}");
+    }
 }
 
 #[test]

@@ -260,12 +260,18 @@ fn configure_writes_a_private_config_file_that_is_used() {
         .stderr(predicate::str::contains("oops-5ecret").not());
     // `configure` repairs it: the lines that can be read are kept, the others named by number
     // (never quoted), and the file is rewritten.
-    std::fs::write(&path, format!("consumer_secret = \"{CS}\"\nbearer_token = \"oops-5ecret\nwat\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("consumer_secret = \"{CS}\"\nbearer_token = \"oops-5ecret\nwat\n"),
+    )
+    .unwrap();
     cmd(h)
         .args(["configure", "--show"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("not valid: lines 2, 3 cannot be read"))
+        .stdout(predicate::str::contains(
+            "not valid: lines 2, 3 cannot be read",
+        ))
         .stdout(predicate::str::contains("oops-5ecret").not());
     cmd(h)
         .args(["configure", "--from-env"])
