@@ -437,4 +437,13 @@ fn sync_deletes_nothing_without_confirmation_when_the_file_looks_malformed() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("nofile.tsv"));
+    // A line with two TABs would make a tag holding a TAB: an error naming the line.
+    std::fs::write(&file, "cat\tpets\ndog\tdoggos\textra\n").unwrap();
+    v2_cmd(h, &emu)
+        .args(["rules", "sync", "--yes"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line 2"));
+    assert_eq!(emu.h().rules().len(), 4, "nothing changed");
 }

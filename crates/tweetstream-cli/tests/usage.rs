@@ -34,7 +34,38 @@ fn every_command_has_help_with_examples() {
             text.contains("Examples:"),
             "{c:?} --help has examples:\n{text}"
         );
+        // One style: --help is the compact form -h gives (sample and v1 used to be long).
+        assert!(
+            !text.contains("see a summary with '-h'") && !text.contains("Possible values:"),
+            "{c:?} --help is compact:\n{text}"
+        );
     }
+    // Docs and help agree on the verbosity levels (the README lists -vvv).
+    cmd(home.path())
+        .args(["sample", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("-vvv (trace)"));
+    // Commands refuse the global options they would ignore.
+    let out = cmd(home.path())
+        .args(["emulate", "--max-retries", "3"])
+        .assert()
+        .code(2);
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stderr),
+        "tweetstream: error: --max-retries does not apply to `tweetstream emulate` (see `tweetstream emulate --help`)\n"
+    );
+    cmd(home.path())
+        .args(["--proxy", "http://127.0.0.1:9", "configure", "--show"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--proxy does not apply"));
+    cmd(home.path())
+        .args(["emulate", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--max-retries").not())
+        .stdout(predicate::str::contains("--rate"));
     cmd(home.path())
         .arg("--help")
         .assert()
