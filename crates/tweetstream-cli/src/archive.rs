@@ -525,6 +525,16 @@ fn write_error(f: &WriteFailure, written: &Written, received: u64) -> CliError {
     )
 }
 
+/// The summary's word on connections: "never connected" when no attempt succeeded, else how
+/// many connections were made ("1 connection", "3 connections": 2 reconnects).
+fn connections(s: &tweetstream::Stats) -> String {
+    match s.connects {
+        0 => "never connected".to_string(),
+        1 => "1 connection".to_string(),
+        n => format!("{n} connections"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,15 +554,5 @@ mod tests {
             request_url("https://api.x.com", "2/tweets/search/stream", &[]),
             "https://api.x.com/2/tweets/search/stream"
         );
-    }
-}
-
-/// The summary's word on connections: "never connected" when no attempt succeeded, else how
-/// many connections were made ("1 connection", "3 connections": 2 reconnects).
-fn connections(s: &tweetstream::Stats) -> String {
-    match s.connects {
-        0 => "never connected".to_string(),
-        1 => "1 connection".to_string(),
-        n => format!("{n} connections"),
     }
 }

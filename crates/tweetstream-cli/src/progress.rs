@@ -254,37 +254,6 @@ impl Fold {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repeated_warnings_fold() {
-        let mut f = Fold::default();
-        let shown: Vec<Show> = (0..9).map(|_| f.see("refused", false)).collect();
-        assert_eq!(
-            shown,
-            [
-                Show::Full,
-                Show::Folded(2),
-                Show::Hidden,
-                Show::Folded(4),
-                Show::Hidden,
-                Show::Hidden,
-                Show::Hidden,
-                Show::Folded(8),
-                Show::Hidden
-            ]
-        );
-        assert_eq!(f.see("HTTP 503", false), Show::Full);
-        assert_eq!(f.see("refused", false), Show::Full);
-        let mut q = Fold::default();
-        let shown: Vec<Show> = (0..8).map(|_| q.see("refused", true)).collect();
-        assert_eq!(shown[0], Show::Full);
-        assert!(shown[1..].iter().all(|s| *s == Show::Hidden));
-    }
-}
-
 /// Rates and "seconds since the last byte", from successive samples.
 struct Meter {
     start: Instant,
@@ -341,5 +310,36 @@ impl Meter {
             human_bytes(stats.bytes),
             human_duration(now.duration_since(self.start)),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_warnings_fold() {
+        let mut f = Fold::default();
+        let shown: Vec<Show> = (0..9).map(|_| f.see("refused", false)).collect();
+        assert_eq!(
+            shown,
+            [
+                Show::Full,
+                Show::Folded(2),
+                Show::Hidden,
+                Show::Folded(4),
+                Show::Hidden,
+                Show::Hidden,
+                Show::Hidden,
+                Show::Folded(8),
+                Show::Hidden
+            ]
+        );
+        assert_eq!(f.see("HTTP 503", false), Show::Full);
+        assert_eq!(f.see("refused", false), Show::Full);
+        let mut q = Fold::default();
+        let shown: Vec<Show> = (0..8).map(|_| q.see("refused", true)).collect();
+        assert_eq!(shown[0], Show::Full);
+        assert!(shown[1..].iter().all(|s| *s == Show::Hidden));
     }
 }
