@@ -9,7 +9,7 @@ use tweetstream::merge::Merge;
 use tweetstream::streams::{stream_info, Family, StreamInfo, STREAMS};
 use tweetstream::{AsyncStreamingClient, RawLine, StreamParams};
 
-use crate::archive::{self, RequestInfo, Stopper};
+use crate::archive::Stopper;
 use crate::cli::{FieldsArgs, GlobalArgs, OutputArgs};
 use crate::error::CliError;
 use crate::output::OutputSpec;
@@ -257,14 +257,8 @@ pub async fn run(global: &GlobalArgs, args: &StreamArgs, stopper: Stopper) -> Re
     let (client, base) = crate::v2::client_with(global, &args.conn)?;
     let (source, names) = open(&client, info, &params, &partitions, args.conn.redundant)?;
     let sink = Output::open(&spec).await?;
-    let request = RequestInfo {
-        command: format!("stream {}", info.name),
-        method: "GET",
-        url: archive::request_url(&base, info.path, &first.query_pairs()),
-        parameters: crate::v2::params_json(&first),
-        rules: None,
-    };
-    tracing::info!("GET {}", request.url);
+    let command = format!("stream {}", info.name);
+    let request = crate::v2::v2_request(command, &base, info.path, &first, None);
     crate::v2::archive(
         global,
         client,

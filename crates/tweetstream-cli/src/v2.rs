@@ -113,6 +113,26 @@ pub fn params_onto(mut p: StreamParams, f: &FieldsArgs) -> StreamParams {
     p
 }
 
+/// What the provenance record says of a v2 GET request (and the info log line).
+pub fn v2_request(
+    command: impl Into<String>,
+    base: &str,
+    path: &str,
+    p: &StreamParams,
+    rules: Option<serde_json::Value>,
+) -> RequestInfo {
+    let request = RequestInfo {
+        command: command.into(),
+        method: "GET",
+        url: archive::request_url(base, path, &p.query_pairs()),
+        parameters: params_json(p),
+        rules,
+    };
+    tracing::info!("GET {}", request.url);
+    request
+}
+
+/// The query parameters as a JSON object (the provenance record's `parameters`).
 pub fn params_json(p: &StreamParams) -> serde_json::Value {
     let map: serde_json::Map<String, serde_json::Value> = p
         .query_pairs()
@@ -147,14 +167,7 @@ pub async fn sample(
     };
     let (source, names) = open_tweets(&client, name, &p, args.conn.redundant)?;
     let sink = Output::open(&spec).await?;
-    let request = RequestInfo {
-        command: "sample".into(),
-        method: "GET",
-        url: archive::request_url(&base, path, &p.query_pairs()),
-        parameters: params_json(&p),
-        rules: None,
-    };
-    tracing::info!("GET {}", request.url);
+    let request = v2_request("sample", &base, path, &p, None);
     archive(
         global,
         client,
@@ -238,14 +251,8 @@ pub async fn filter(
         progress.warn(w);
     }
     let (source, names) = open_tweets(&client, "tweets/search", &p, args.conn.redundant)?;
-    let request = RequestInfo {
-        command: "filter".into(),
-        method: "GET",
-        url: archive::request_url(&base, "2/tweets/search/stream", &p.query_pairs()),
-        parameters: params_json(&p),
-        rules: Some(serde_json::to_value(&active).unwrap_or_default()),
-    };
-    tracing::info!("GET {}", request.url);
+    let rules = Some(serde_json::to_value(&active).unwrap_or_default());
+    let request = v2_request("filter", &base, "2/tweets/search/stream", &p, rules);
     archive(
         global,
         client,
