@@ -11,9 +11,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use flate2::write::GzEncoder;
-use flate2::Compression;
-
+use super::gz_member::GzMembers;
 use super::FileReport;
 
 /// A write that failed: the file, and what happened to it.
@@ -155,7 +153,7 @@ pub struct OpenFile {
     /// Uncompressed bytes of those lines.
     bytes: u64,
     /// gzip: the member being built (in memory) and what it holds.
-    member: Option<GzEncoder<Vec<u8>>>,
+    member: Option<GzMembers>,
     member_lines: u64,
     member_bytes: u64,
     gzip: bool,
@@ -214,7 +212,11 @@ impl OpenFile {
 
     /// Bytes of this run on disk, plus what the pending gzip member holds so far (compressed).
     pub fn size(&self) -> u64 {
-        self.on_disk + self.member.as_ref().map_or(0, |m| m.get_ref().len() as u64)
+        self.on_disk
+            + self
+                .member
+                .as_ref()
+                .map_or(0, |m| m.compressed_len() as u64)
     }
 
     /// Uncompressed bytes in the pending gzip member.
@@ -229,11 +231,9 @@ impl OpenFile {
             return Ok(());
         }
         if self.gzip {
-            let m = self
-                .member
-                .get_or_insert_with(|| GzEncoder::new(Vec::new(), Compression::fast()));
+            let m = self.member.get_or_insert_with(GzMembers::new);
             // Into memory: cannot fail.
-            m.write_all(data)
+            m.write(data)
                 .map_err(|e| WriteFailure::new(&self.path, e))?;
             self.member_lines += lines;
             self.member_bytes += data.len() as u64;
@@ -267,7 +267,7 @@ impl OpenFile {
 
     /// gzip: write the pending member (complete, with its trailer). Plain: nothing to do.
     pub fn commit(&mut self) -> Result<(), WriteFailure> {
-        let Some(m) = self.member.take() else {
+        let Some(m) = self.member.as_mut().filter(|m| m.is_open()) else {
             return Ok(());
         };
         let lines = std::mem::take(&mut self.member_lines);
@@ -275,6 +275,9 @@ impl OpenFile {
         let data = m.finish().map_err(|e| WriteFailure::new(&self.path, e))?;
         self.before_first_write()?;
         let (n, err) = write_counted(&mut self.file, &data);
+        if let Some(m) = self.member.as_mut() {
+            m.give_back(data);
+        }
         match err {
             None => {
                 self.on_disk += n as u64;
@@ -321,7 +324,9 @@ impl OpenFile {
     /// After a failed write: drop what the pending gzip member holds (not stored), fsync
     /// what is complete, and report it.
     pub fn abandon(mut self) -> FileReport {
-        self.member = None;
+        if let Some(m) = self.member.as_mut() {
+            m.discard();
+        }
         self.member_lines = 0;
         self.member_bytes = 0;
         self.close().0

@@ -5,6 +5,7 @@
 //! on disk, also when a write fails (see [`file`]).
 
 mod file;
+mod gz_member;
 mod writer;
 
 use std::io::IsTerminal;
