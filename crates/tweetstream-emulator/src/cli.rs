@@ -129,6 +129,10 @@ pub struct Args {
     /// `messages_sent`, `tweet_ids`…): the oracle of soak tests.
     #[arg(long, value_name = "FILE")]
     pub record: Option<std::path::PathBuf>,
+    /// With --record: at most N event ids kept per connection (beyond it they are counted in
+    /// `tweet_ids_dropped`); 8 bytes each.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_recorded_ids: usize,
 }
 
 fn secs(s: f64) -> Duration {
@@ -206,6 +210,7 @@ pub async fn run(args: Args) -> Result<(), String> {
             None => source.from_loop(1 + seed % (1 << 32)),
         });
     }
+    b = b.max_recorded_ids(args.max_recorded_ids);
     if let Some(path) = &args.scenario {
         b = b.scenario(Scenario::from_path(path)?);
     }
