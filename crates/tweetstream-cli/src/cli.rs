@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
-use crate::units::{parse_duration, parse_positive, parse_size, parse_u32};
+use crate::units::{parse_duration, parse_positive, parse_positive_u32, parse_size, parse_u32};
 
 const ABOUT: &str =
     "Archive the X (Twitter) streaming APIs to JSONL, manage filtered-stream rules, \
@@ -593,11 +593,6 @@ pub struct ConfigureArgs {
     /// Show which credentials are set and where they come from (never their values).
     #[arg(long)]
     pub show: bool,
-}
-
-/// `--partition` of `sample`: 1 or more (the stream's own range is checked with the endpoint).
-fn parse_positive_u32(s: &str) -> Result<u32, String> {
-    crate::units::parse_count(s, 1)
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ use crate::cli::{Cli, Command};
 use crate::error::{CliError, Exit};
 
 fn main() -> ExitCode {
-    let matches = match command().try_get_matches() {
+    let matches = match Cli::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => return usage_error(e),
     };
@@ -135,16 +135,11 @@ fn not_for(command: &[&str]) -> Vec<&'static str> {
     out
 }
 
-/// The command line.
-fn command() -> clap::Command {
-    Cli::command()
-}
-
 /// The help of the command `argv` asks help for, when that command has global options it does
 /// not use: rendered without them (clap propagates every global option into every command's
 /// help). `None` for the other commands, whose help clap prints as usual.
 fn help_without_unused_globals(argv: &[String], long: bool) -> Option<String> {
-    let mut root = command();
+    let mut root = Cli::command();
     root.build();
     let mut path = Vec::new();
     let mut cur = &root;
@@ -200,18 +195,19 @@ fn check_global_scope(matches: &ArgMatches) -> Result<(), CliError> {
 /// is the documented one line, `tweetstream: error: …`, with clap's tip, and exit code 2.
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if e.kind() == ErrorKind::DisplayHelp {
-        let argv: Vec<String> = std::env::args().collect();
-        let long = argv.iter().any(|a| a == "--help");
-        if let Some(help) = help_without_unused_globals(&argv, long) {
-            print!("{help}");
-            return ExitCode::SUCCESS;
-        }
-    }
     match e.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        ErrorKind::DisplayHelp => {
+            let argv: Vec<String> = std::env::args().collect();
+            let long = argv.iter().any(|a| a == "--help");
+            match help_without_unused_globals(&argv, long) {
+                Some(help) => {
+                    print!("{help}");
+                    ExitCode::SUCCESS
+                }
+                None => e.exit(),
+            }
+        }
+        ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
         _ => {
             eprintln!(
                 "tweetstream: error: {}",
@@ -306,7 +302,7 @@ mod tests {
     #[test]
     fn global_options_only_where_they_apply() {
         let check = |argv: &[&str]| {
-            let m = command().try_get_matches_from(argv).unwrap();
+            let m = Cli::command().try_get_matches_from(argv).unwrap();
             check_global_scope(&m).map_err(|e| e.message)
         };
         assert_eq!(

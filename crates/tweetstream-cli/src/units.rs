@@ -91,6 +91,11 @@ pub fn parse_positive(s: &str) -> Result<u64, String> {
     parse_count(s, 1)
 }
 
+/// `sample --partition`: 1 or more (the stream's own range is checked with the endpoint).
+pub fn parse_positive_u32(s: &str) -> Result<u32, String> {
+    parse_count(s, 1)
+}
+
 /// `--max-retries`, `--backfill-minutes`: 0 or more.
 pub fn parse_u32(s: &str) -> Result<u32, String> {
     parse_count(s, 0)
